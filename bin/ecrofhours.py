@@ -1,0 +1,91 @@
+"""ecrofhours: mark each event inside or outside business hours, with the reason.
+
+A thin adapter between splunklib's chunked protocol and the ``offhours`` engine in the
+app's ``lib/``: options go in, one dictionary of output fields per event comes out.
+
+    index=aws sourcetype=aws:cloudtrail eventSource=ecr.amazonaws.com eventName=PutImage
+    | ecrofhours tz=Europe/Berlin hours="mon-fri 08:00-18:00"
+    | where off_hours=1
+    | table _time userIdentity.arn off_hours_reason local_time bh_tz
+"""
+import os
+import sys
+
+APP_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The app's lib/ goes first: Splunk's own site-packages may hold an older pytz.
+sys.path.insert(0, os.path.join(APP_DIR, "lib"))
+
+from offhours import OPTIONS, Annotator, OptionError, ProfileError, open_profiles  # noqa: E402
+from splunklib.searchcommands import Configuration, Option, StreamingCommand, dispatch  # noqa: E402
+
+_USAGE = (
+    "ecrofhours [profile=<name>] [tz=<zone>] [locale=<ll_CC|CC>] [hours=\"<spec>\"] "
+    "[holidays=\"<calendars>\"] [tzfield=<field>] [profilefield=<field>] [timefield=<field>] "
+    "[timeunit=auto|s|ms|us|ns] [only=<bool>]"
+)
+
+
+@Configuration()
+class EcrOffHoursCommand(StreamingCommand):
+    """Adds off_hours, off_hours_reason, local_time and the other explanation fields.
+
+    Options are declared without splunklib validators: ``prepare`` validates them all
+    so each error names the option and its accepted form.
+    """
+
+    profile = Option(doc="Profile name from ecrofhours.conf")
+    tz = Option(doc="IANA time zone or ±HH:MM, overriding the profile's")
+    locale = Option(doc="ll_CC or CC, overriding the profile's")
+    hours = Option(doc="Business hours spec, overriding the profile's")
+    holidays = Option(doc="Holiday calendars or none, overriding the profile's")
+    tzfield = Option(doc="Field with a per-event time zone")
+    profilefield = Option(doc="Field with a per-event profile name")
+    timefield = Option(doc="Field with the event time (default _time)")
+    timeunit = Option(doc="Epoch unit: auto, s, ms, us or ns")
+    only = Option(doc="Pass on only off-hours (and undecidable) events")
+
+    def _protocol_v2_option_parser(self, arg):
+        # Anything but our own options (splunklib's record=, show_configuration= too)
+        # comes back as a positional argument, which prepare() reports clearly.
+        name, equals, value = arg.partition("=")
+        if equals and name in OPTIONS:
+            return name, value
+        return (arg,)
+
+    def prepare(self):
+        for arg in self.fieldnames:
+            name, equals, _ = arg.partition("=")
+            problem = f"Unknown option {name!r}" if equals else f"Unexpected argument {arg!r}"
+            self._fail(f"{problem}. Usage: {_USAGE}")
+        given = {name: getattr(self, name) for name in OPTIONS if getattr(self, name) is not None}
+        try:
+            self._annotator = Annotator(open_profiles(APP_DIR), given)
+        except (OptionError, ProfileError) as error:
+            self._fail(str(error))
+        self.configuration.required_fields = self._annotator.required_fields
+
+    def _fail(self, message):
+        self.write_error(message)
+        sys.exit(1)
+
+    def stream(self, records):
+        annotator = self._annotator
+        annotate = annotator.annotate
+        timefield, tzfield, profilefield = annotator.timefield, annotator.tzfield, annotator.profilefield
+        only = annotator.only
+        for record in records:
+            fields = annotate(
+                record.get(timefield),
+                record.get(tzfield) if tzfield else None,
+                record.get(profilefield) if profilefield else None,
+            )
+            if only and fields["off_hours"] == "0":
+                continue
+            record.update(fields)
+            yield record
+        for warning in annotator.take_warnings():
+            self.write_warning(warning)
+
+
+if __name__ == "__main__":
+    dispatch(EcrOffHoursCommand, sys.argv, sys.stdin, sys.stdout, __name__, allow_empty_input=True)

@@ -1,0 +1,164 @@
+"""Calendars: which local days are workdays, holidays or closures, and their intervals.
+
+A :class:`Calendar` combines weekly hours, a territory's workweek and dated closures
+(public holidays and company closures) into one :class:`DayPlan` per local day, built on
+first use and then looked up. Days are numbered from 1970-01-01 (day 0, a Thursday).
+"""
+import re
+from datetime import date
+
+from ._territories import CLDR_WEEKENDS, DEFAULT_WEEKEND, TERRITORIES
+
+_MAX_CACHED_DAYS = 20000
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
+def day_number(day):
+    """Days since 1970-01-01 of a ``datetime.date``."""
+    return day.toordinal() - _EPOCH_ORDINAL
+
+
+def date_of(number):
+    return date.fromordinal(number + _EPOCH_ORDINAL)
+
+
+def weekday_of(number):
+    """Monday = 0, as ``date.weekday()``."""
+    return (number + 3) % 7
+
+
+# Weekends where CLDR is not the law, or not the law on every date. Each entry says
+# which days were the weekend *before* a date; CLDR's current value applies after.
+#  SA: Thursday-Friday until the royal decree of June 2013; Friday-Saturday from 2013-06-29.
+#  AE: Thursday-Friday until 2006-09-01 (federal government), Friday-Saturday until the
+#      move to Saturday-Sunday announced in December 2021, effective 2022-01-01.
+WEEKEND_HISTORY = {
+    "AE": ((date(2006, 9, 1), (3, 4)), (date(2022, 1, 1), (4, 5))),
+    "SA": ((date(2013, 6, 29), (3, 4)),),
+}
+# Current weekends that CLDR gets wrong.
+#  BD: Bangladesh rests Friday-Saturday (CLDR: Saturday-Sunday).
+#  BN: Brunei rests Friday and Sunday and works Saturday (CLDR: Saturday-Sunday).
+WEEKEND_CORRECTIONS = {"BD": (4, 5), "BN": (4, 6)}
+
+
+class Workweek:
+    """The weekend days of a territory (or of the world default), by date."""
+
+    __slots__ = ("territory", "_current", "_history")
+
+    def __init__(self, territory=None):
+        if territory is not None and territory not in TERRITORIES:
+            raise ValueError(f"unknown territory {territory!r}")
+        self.territory = territory
+        current = WEEKEND_CORRECTIONS.get(territory) or CLDR_WEEKENDS.get(territory, DEFAULT_WEEKEND)
+        self._current = frozenset(current)
+        self._history = tuple(
+            (day_number(until), frozenset(days)) for until, days in WEEKEND_HISTORY.get(territory, ())
+        )
+
+    def weekend(self, number):
+        """Weekend weekdays (Monday = 0) in force on local day ``number``."""
+        for until, days in self._history:
+            if number < until:
+                return days
+        return self._current
+
+    def is_weekend(self, number):
+        return weekday_of(number) in self.weekend(number)
+
+
+class Closure:
+    """A holiday or company closure on one local day: all day, or from ``closes_at``."""
+
+    __slots__ = ("name", "closes_at")
+
+    def __init__(self, name, closes_at=0):
+        self.name = name
+        self.closes_at = closes_at  # seconds from local midnight; 0 = the whole day
+
+    def __repr__(self):
+        return f"Closure({self.name!r}, {self.closes_at})"
+
+    def __eq__(self, other):
+        return isinstance(other, Closure) and (self.name, self.closes_at) == (other.name, other.closes_at)
+
+    def __hash__(self):
+        return hash((self.name, self.closes_at))
+
+
+COMPANY_CLOSURE = "Company closure"
+CLOSURES_FORM = "YYYY-MM-DD[ HH:MM][, ...], e.g. \"2025-12-24 12:00, 2025-12-31\""
+_CLOSURE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:\s+(\d{1,2}):(\d{2}))?$")
+
+
+def parse_closures(text):
+    """``closures`` key: {day number: Closure}; raises ValueError on a bad entry."""
+    closures = {}
+    for part in text.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        match = _CLOSURE.match(part)
+        try:
+            if not match:
+                raise ValueError
+            year, month, day, hour, minute = match.groups()
+            number = day_number(date(int(year), int(month), int(day)))
+            closes_at = 0
+            if hour is not None:
+                if int(hour) > 23 or int(minute) > 59:
+                    raise ValueError
+                closes_at = int(hour) * 3600 + int(minute) * 60
+        except ValueError:
+            raise ValueError(f"invalid closure {part!r}: expected {CLOSURES_FORM}") from None
+        closures.setdefault(number, []).append(Closure(COMPANY_CLOSURE, closes_at))
+    return closures
+
+
+class DayPlan:
+    """What one local day holds: its business intervals and why it may be closed."""
+
+    __slots__ = ("intervals", "holiday_name", "closes_at", "is_weekend")
+
+    def __init__(self, intervals, holiday_name, closes_at, is_weekend):
+        self.intervals = intervals        # (start, end) seconds from this day's midnight
+        self.holiday_name = holiday_name  # "" when not a holiday or closure
+        self.closes_at = closes_at        # None, or the second the holiday starts (0 = all day)
+        self.is_weekend = is_weekend
+
+
+class Calendar:
+    """Weekly hours on a workweek, minus holidays and closures, day by day."""
+
+    __slots__ = ("hours", "workweek", "closures", "_plans")
+
+    def __init__(self, hours, workweek, closures):
+        self.hours = hours
+        self.workweek = workweek
+        self.closures = closures  # {day number: [Closure, ...]}
+        self._plans = {}
+
+    def day(self, number):
+        """The :class:`DayPlan` of local day ``number``."""
+        plan = self._plans.get(number)
+        if plan is None:
+            if len(self._plans) >= _MAX_CACHED_DAYS:
+                self._plans.clear()  # events spread over centuries: keep memory bounded
+            plan = self._plans[number] = self._plan(number)
+        return plan
+
+    def _plan(self, number):
+        is_weekend = self.workweek.is_weekend(number)
+        intervals = self.hours.intervals(weekday_of(number), not is_weekend)
+        closures = self.closures.get(number)
+        if not closures:
+            return DayPlan(intervals, "", None, is_weekend)
+        closes_at = min(closure.closes_at for closure in closures)
+        names = "; ".join(dict.fromkeys(closure.name for closure in closures))
+        # Intervals that start on a closed day do not exist; a closure with a time
+        # truncates that day's intervals at the time.
+        intervals = tuple(
+            (start, min(end, closes_at)) for start, end in intervals if start < closes_at
+        )
+        return DayPlan(intervals, names, closes_at, is_weekend)

@@ -1,0 +1,104 @@
+"""Event times: epoch numbers in any unit and ISO 8601 strings, to whole epoch seconds.
+
+>>> parse_event_time("1629328650.999")
+1629328650
+>>> parse_event_time("1629328650123", "auto")           # milliseconds, by magnitude
+1629328650
+>>> parse_event_time("2021-08-18T16:17:30-07:00")
+1629328650
+
+Fractions are floored, so ``-0.5`` is second ``-1``. Numbers are read exactly
+(``Decimal``), so nanosecond epochs never round into the next second.
+"""
+import re
+from datetime import datetime, timedelta
+from decimal import ROUND_FLOOR, Decimal, InvalidOperation, localcontext
+
+TIME_UNITS = ("auto", "s", "ms", "us", "ns")
+_SCALE = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
+# timeunit=auto: |v| < 1e11 is seconds, < 1e14 ms, < 1e17 us, else ns.
+_AUTO_LIMITS = ((10**11, 1), (10**14, 10**3), (10**17, 10**6))
+
+# Instants whose local date, give or take the 15 days minutes_outside looks at, is a
+# valid Python date (years 1..9999).
+MIN_EPOCH = -62135596800 + 20 * 86400
+MAX_EPOCH = 253402300799 - 20 * 86400
+
+_INTEGER = re.compile(r"^[+-]?\d+$")
+_ISO_8601 = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})"
+    r"(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?)?"
+    r"\s*(?:([Zz])|([+-])(\d{2}):?(\d{2}))?$"
+)
+_EPOCH = datetime(1970, 1, 1)
+
+
+class BadTime(ValueError):
+    """The value is not a time this module can read; the message says why."""
+
+
+def parse_event_time(text, unit="auto"):
+    """Epoch seconds (int) of ``text``, an epoch number in ``unit`` or an ISO 8601 string.
+
+    Raises :class:`BadTime`. An empty ``text`` is the caller's ``no_time`` case.
+    """
+    text = text.strip()
+    if _INTEGER.match(text):
+        seconds = _scale_integer(int(text), unit)
+    elif text[:1].isdigit() and len(text) >= 10 and text[4:5] == "-":
+        seconds = _parse_iso_8601(text)
+    else:
+        seconds = _scale_decimal(text, unit)
+    if not MIN_EPOCH <= seconds <= MAX_EPOCH:
+        raise BadTime(f"time {text!r} is outside the years 0001-9999")
+    return seconds
+
+
+def _divisor(magnitude, unit):
+    if unit != "auto":
+        return _SCALE[unit]
+    for limit, divisor in _AUTO_LIMITS:
+        if magnitude < limit:
+            return divisor
+    return 10**9
+
+
+def _scale_integer(value, unit):
+    return value // _divisor(abs(value), unit)
+
+
+def _scale_decimal(text, unit):
+    try:
+        with localcontext() as context:
+            context.prec = 60
+            value = Decimal(text)
+            if not value.is_finite():
+                raise BadTime(f"time {text!r} is not a finite number")
+            if abs(value.adjusted()) > 40:
+                raise BadTime(f"time {text!r} is outside the years 0001-9999")
+            scaled = value / _divisor(abs(value), unit)
+            return int(scaled.to_integral_value(rounding=ROUND_FLOOR))
+    except InvalidOperation:
+        raise BadTime(
+            f"cannot read time {text!r}: expected epoch seconds (or ms, us, ns) "
+            "or ISO 8601 such as 2021-08-18T23:17:30Z"
+        ) from None
+
+
+def _parse_iso_8601(text):
+    match = _ISO_8601.match(text)
+    if not match:
+        raise BadTime(f"cannot read time {text!r} as ISO 8601 (2021-08-18T23:17:30Z)")
+    year, month, day, hour, minute, second, zulu, sign, off_h, off_m = match.groups()
+    try:
+        moment = datetime(
+            int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0)
+        )
+    except ValueError as error:
+        raise BadTime(f"invalid date or time in {text!r}: {error}") from None
+    offset = 0
+    if sign:
+        if int(off_m) >= 60 or int(off_h) > 18:
+            raise BadTime(f"invalid UTC offset in {text!r}")
+        offset = (int(off_h) * 60 + int(off_m)) * (-60 if sign == "-" else 60)
+    return (moment - _EPOCH) // timedelta(seconds=1) - offset

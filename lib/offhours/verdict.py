@@ -1,0 +1,117 @@
+"""The verdict for one instant: inside or outside business hours, and why.
+
+>>> from offhours.calendar import Calendar, Workweek
+>>> from offhours.hours import parse_hours
+>>> from offhours.zones import resolve_zone
+>>> calendar = Calendar(parse_hours("mon-fri 08:00-18:00"), Workweek(), {})
+>>> v = judge(calendar, resolve_zone("America/Los_Angeles"), 1629328650)
+>>> v.off_hours, v.reason, v.local_time, v.minutes_outside
+('0', 'business_hours', '2021-08-18T16:17:30-07:00', '0')
+"""
+from .calendar import date_of, weekday_of
+
+BUSINESS_HOURS = "business_hours"
+BEFORE_HOURS = "before_hours"
+AFTER_HOURS = "after_hours"
+BETWEEN_HOURS = "between_hours"
+WEEKEND = "weekend"
+HOLIDAY = "holiday"
+CLOSED_DAY = "closed_day"
+
+WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+# minutes_outside counts only business intervals this close to the event.
+HORIZON_SECONDS = 14 * 86400
+_DAY = 86400
+
+
+class Verdict:
+    """Contract output for a decidable event, every value a string."""
+
+    __slots__ = ("off_hours", "reason", "local_time", "local_hour", "local_wday",
+                 "holiday_name", "minutes_outside")
+
+    def __init__(self, off_hours, reason, local_time, local_hour, local_wday, holiday_name,
+                 minutes_outside):
+        self.off_hours = off_hours
+        self.reason = reason
+        self.local_time = local_time
+        self.local_hour = local_hour
+        self.local_wday = local_wday
+        self.holiday_name = holiday_name
+        self.minutes_outside = minutes_outside
+
+
+def format_offset(seconds):
+    sign = "-" if seconds < 0 else "+"
+    minutes = abs(seconds) // 60
+    return "%s%02d:%02d" % (sign, minutes // 60, minutes % 60)
+
+
+def format_local_time(wall, offset):
+    """ISO 8601 local time with offset, from wall seconds: ``2021-08-18T16:17:30-07:00``."""
+    number, second = divmod(wall, _DAY)
+    day = date_of(number)
+    return "%04d-%02d-%02dT%02d:%02d:%02d%s" % (
+        day.year, day.month, day.day, second // 3600, second // 60 % 60, second % 60,
+        format_offset(offset),
+    )
+
+
+def judge(calendar, zone, utc):
+    """The :class:`Verdict` for epoch second ``utc`` under ``calendar`` in ``zone``."""
+    offset = zone.utc_offset(utc)
+    wall = utc + offset
+    number, second = divmod(wall, _DAY)
+    plan = calendar.day(number)
+    reason = _reason(calendar, plan, number, second)
+    if reason is BUSINESS_HOURS:
+        off_hours, minutes = "0", "0"
+    else:
+        off_hours, minutes = "1", _minutes_outside(calendar, zone, utc, number)
+    return Verdict(
+        off_hours, reason, format_local_time(wall, offset), str(second // 3600),
+        WEEKDAY_NAMES[weekday_of(number)], plan.holiday_name, minutes,
+    )
+
+
+def _reason(calendar, plan, number, second):
+    for start, end in plan.intervals:
+        if start <= second < end:
+            return BUSINESS_HOURS
+    late = second + _DAY  # the same moment, counted from the previous day's midnight
+    for start, end in calendar.day(number - 1).intervals:
+        if start <= late < end:
+            return BUSINESS_HOURS
+    if plan.closes_at is not None and second >= plan.closes_at:
+        return HOLIDAY
+    if not plan.intervals:
+        return WEEKEND if plan.is_weekend else CLOSED_DAY
+    if second < plan.intervals[0][0]:
+        return BEFORE_HOURS
+    if second >= plan.intervals[-1][1]:
+        return AFTER_HOURS
+    return BETWEEN_HOURS
+
+
+def _minutes_outside(calendar, zone, utc, number):
+    """Minutes (rounded up, at least 1) to the nearest business interval within 14 days."""
+    nearest = HORIZON_SECONDS + 1
+    # An interval starts on its day and ends within the two days after: scanning from the
+    # day after the event backwards (and from the day before forwards) sees all candidates.
+    for day in range(number + 1, number - 16, -1):
+        if (number - day - 3) * _DAY > nearest:
+            break
+        for start, end in calendar.day(day).intervals:
+            end_utc = zone.utc_of_wall(day * _DAY + end)
+            if end_utc <= utc and utc - end_utc < nearest:
+                nearest = utc - end_utc
+    for day in range(number - 1, number + 16):
+        if (day - number - 2) * _DAY > nearest:
+            break
+        for start, _ in calendar.day(day).intervals:
+            start_utc = zone.utc_of_wall(day * _DAY + start)
+            if start_utc > utc and start_utc - utc < nearest:
+                nearest = start_utc - utc
+    if nearest > HORIZON_SECONDS:
+        return ""
+    return str(max(1, -(-nearest // 60)))
