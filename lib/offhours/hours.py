@@ -102,10 +102,7 @@ def _parse_days(text, entry):
     for part in text.split(","):
         bounds = [bound.strip() for bound in part.split("-")]
         if len(bounds) > 2 or not all(bound in DAY_NAMES for bound in bounds):
-            raise HoursError(
-                f"invalid days {part.strip()!r} in {entry!r}: use mon..sun, a range such as "
-                "mon-fri or sun-thu, a comma list, or workdays"
-            )
+            raise HoursError(f"invalid days {part.strip()!r} in {entry!r}: expected {HOURS_FORM}")
         first, last = DAY_NAMES.index(bounds[0]), DAY_NAMES.index(bounds[-1])
         days.update((first + i) % 7 for i in range((last - first) % 7 + 1))
     return days

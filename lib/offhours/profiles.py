@@ -57,6 +57,8 @@ def parse_locale(text):
     """``(language or None, territory)`` from ``ll_CC``, ``ll-CC`` or ``CC``."""
     match = _LOCALE.match(text.strip())
     territory = match.group(2).upper() if match else None
+    if match and not match.group(1) and not match.group(2).isupper():
+        territory = None  # "de" is a language, not Germany
     if territory not in TERRITORIES:
         raise ValueError(f"invalid locale {text!r}: expected {LOCALE_FORM}")
     language = match.group(1).lower() if match.group(1) else None

@@ -1,0 +1,136 @@
+"""Options and per-event values to output fields: validation, precedence, per-event zones."""
+import pytest
+
+from conftest import REPO
+from offhours import OUTPUT_FIELDS, Annotator, OptionError, ProfileError, open_profiles
+
+SAMPLE = "1629328650"  # 2021-08-18T23:17:30Z
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    """The profiles of the repository's own default/ecrofhours.conf."""
+    return open_profiles(str(REPO))
+
+
+def annotate(shipped, options, time=SAMPLE, tz=None, profile=None):
+    return Annotator(shipped, options).annotate(time, tz, profile)
+
+
+def test_default_profile_is_upstream_utc(shipped):
+    fields = annotate(shipped, {})
+    assert tuple(fields) == OUTPUT_FIELDS
+    assert fields == {
+        "off_hours": "1", "off_hours_reason": "after_hours", "local_time": "2021-08-18T23:17:30+00:00",
+        "local_hour": "23", "local_wday": "wednesday", "holiday_name": "", "minutes_outside": "198",
+        "bh_profile": "utc", "bh_tz": "UTC", "bh_error": "",
+    }
+
+
+def test_tz_and_hours_override_the_profile(shipped):
+    fields = annotate(shipped, {"tz": "america/los_angeles", "hours": "mon-fri 08:00-18:00"})
+    assert (fields["off_hours"], fields["local_time"], fields["bh_tz"]) == (
+        "0", "2021-08-18T16:17:30-07:00", "America/Los_Angeles")
+
+
+def test_required_fields_are_exactly_what_is_read(shipped):
+    assert Annotator(shipped, {}).required_fields == ["_time"]
+    assert Annotator(shipped, {"timefield": "eventTime", "tzfield": "zone", "profilefield": "p"}
+                     ).required_fields == ["eventTime", "zone", "p"]
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"profile": "nope"}, "Unknown profile 'nope' (profile option); known profiles: berlin, us_eastern, utc"),
+    ({"tz": "Mars/Base"}, "Invalid tz=Mars/Base: unknown time zone 'Mars/Base': use an IANA name"),
+    ({"hours": "mon-fri 8-18"}, "Invalid hours=mon-fri 8-18: invalid time '8' in 'mon-fri 8-18': expected HH:MM"),
+    ({"holidays": "XX"}, "Invalid holidays=XX: unknown holiday calendar 'XX'"),
+    ({"locale": "klingon"}, "Invalid locale=klingon: invalid locale 'klingon': expected ll_CC, ll-CC or CC"),
+    ({"timeunit": "days"}, "Invalid timeunit=days: expected one of auto, s, ms, us, ns"),
+    ({"only": "maybe"}, "Invalid only=maybe: expected true or false"),
+    ({"tzfield": " "}, "Invalid tzfield=: expected a field name"),
+])
+def test_option_errors_name_the_option_and_form(shipped, options, message):
+    with pytest.raises(OptionError) as error:
+        Annotator(shipped, options)
+    assert str(error.value).startswith(message)
+
+
+@pytest.mark.parametrize("value, expected", [("true", True), ("T", True), ("1", True), ("yes", True),
+                                             ("false", False), ("f", False), ("0", False), ("No", False)])
+def test_only_takes_splunk_booleans(shipped, value, expected):
+    assert Annotator(shipped, {"only": value}).only is expected
+
+
+class TestPerEvent:
+    def test_zone_from_a_field(self, shipped):
+        fields = annotate(shipped, {"tzfield": "zone"}, tz="Asia/Tokyo")
+        assert (fields["local_time"], fields["bh_tz"]) == ("2021-08-19T08:17:30+09:00", "Asia/Tokyo")
+
+    def test_offset_from_a_field(self, shipped):
+        assert annotate(shipped, {"tzfield": "zone"}, tz="-0700")["bh_tz"] == "-07:00"
+
+    def test_empty_zone_field_uses_the_profile_zone(self, shipped):
+        assert annotate(shipped, {"tzfield": "zone"}, tz="")["bh_tz"] == "UTC"
+        assert annotate(shipped, {"tzfield": "zone"}, tz=None)["bh_tz"] == "UTC"
+
+    def test_multivalue_uses_the_first_value(self, shipped):
+        fields = annotate(shipped, {"tzfield": "zone"}, time=["1629328650", "0"], tz=["Asia/Tokyo", "UTC"])
+        assert fields["local_time"] == "2021-08-19T08:17:30+09:00"
+
+    def test_profile_from_a_field(self, shipped):
+        fields = annotate(shipped, {"profilefield": "p"}, profile="berlin")
+        assert (fields["bh_profile"], fields["local_time"], fields["off_hours_reason"]) == (
+            "berlin", "2021-08-19T01:17:30+02:00", "before_hours")
+
+    def test_unknown_profile_in_a_field(self, shipped):
+        fields = annotate(shipped, {"profilefield": "p"}, profile="../../etc")
+        assert (fields["off_hours"], fields["off_hours_reason"], fields["bh_profile"], fields["bh_tz"],
+                fields["bh_error"]) == ("", "unknown_profile", "../../etc", "", "unknown profile '../../etc'")
+
+    @pytest.mark.parametrize("time, tz, profile, reason", [
+        ("", "Bad/Zone", "nope", "unknown_profile"),
+        ("", "Bad/Zone", "", "bad_timezone"),
+        ("garbage", "Bad/Zone", "", "bad_timezone"),
+        ("", "", "", "no_time"),
+        (None, "", "", "no_time"),
+        ("garbage", "", "", "bad_time"),
+    ])
+    def test_undecidable_precedence(self, shipped, time, tz, profile, reason):
+        fields = annotate(shipped, {"tzfield": "zone", "profilefield": "p"}, time, tz, profile)
+        assert (fields["off_hours"], fields["off_hours_reason"]) == ("", reason)
+        assert fields["bh_error"]
+        assert tuple(fields) == OUTPUT_FIELDS
+
+    def test_bad_zone_keeps_profile_and_empties_zone(self, shipped):
+        fields = annotate(shipped, {"tzfield": "zone"}, tz="Bad/Zone")
+        assert (fields["bh_profile"], fields["bh_tz"]) == ("utc", "")
+        assert fields["bh_error"].startswith("unknown time zone 'Bad/Zone'")
+
+    def test_no_time_keeps_the_zone(self, shipped):
+        fields = annotate(shipped, {}, time="")
+        assert (fields["bh_tz"], fields["bh_error"]) == ("UTC", "no value in field _time")
+
+
+def test_broken_profile_named_by_an_event_is_undecidable_with_a_warning(tmp_path):
+    (tmp_path / "default").mkdir()
+    (tmp_path / "default" / "ecrofhours.conf").write_text(
+        "[profile:utc]\n[profile:typo]\ntmezone = UTC\n")
+    annotator = Annotator(open_profiles(str(tmp_path)), {"profilefield": "p"})
+    fields = annotator.annotate(SAMPLE, None, "typo")
+    assert (fields["off_hours_reason"], fields["bh_profile"]) == ("unknown_profile", "typo")
+    assert fields["bh_error"].startswith("default/ecrofhours.conf [profile:typo]: unknown key 'tmezone'")
+    annotator.annotate(SAMPLE, None, "typo")
+    assert annotator.take_warnings() == [f"Profile 'typo' cannot be used: {fields['bh_error']}"]
+    assert annotator.take_warnings() == []
+
+
+def test_a_broken_default_profile_stops_the_search(tmp_path):
+    (tmp_path / "local").mkdir()
+    (tmp_path / "local" / "ecrofhours.conf").write_text("[profile:utc]\nhours = always\n")
+    with pytest.raises(ProfileError, match=r"^local/ecrofhours.conf \[profile:utc\] hours: no time interval"):
+        Annotator(open_profiles(str(tmp_path)), {})
+
+
+def test_missing_default_profile(tmp_path):
+    with pytest.raises(OptionError, match="Unknown profile 'utc' \\(default_profile\\); known profiles: none"):
+        Annotator(open_profiles(str(tmp_path)), {})

@@ -1,0 +1,62 @@
+"""Event times: units by magnitude, exact flooring, ISO 8601, and what is refused."""
+import pytest
+
+from offhours.eventtime import MAX_EPOCH, BadTime, parse_event_time
+
+T = 1629328650  # 2021-08-18T23:17:30Z, the attack-range PutImage sample
+
+
+@pytest.mark.parametrize("text, unit, expected", [
+    ("1629328650", "auto", T),
+    ("1629328650.999999", "auto", T),              # floor, never round
+    ("  1629328650  ", "auto", T),
+    ("1629328650123", "auto", T),                  # ms by magnitude
+    ("1629328650123456", "auto", T),               # us
+    ("1629328650999999999", "auto", T),            # ns, exact: a float would round up
+    ("1629328650.5e3", "auto", T),                 # ms with exponent
+    ("99999999999", "auto", 99999999999),          # < 1e11: still seconds (year 5138)
+    ("100000000000", "auto", 100000000),           # 1e11: milliseconds
+    ("-1", "auto", -1),
+    ("-0.5", "auto", -1),                          # floor of negative fractions
+    ("-1500", "ms", -2),
+    ("1629328650", "s", T),
+    ("1629328650000", "ms", T),
+    ("1629328650", "ms", 1629328),                 # an explicit unit wins over magnitude
+    ("1629328650000000", "us", T),
+    ("1629328650000000000", "ns", T),
+    ("0", "auto", 0),
+    ("2021-08-18T23:17:30Z", "auto", T),
+    ("2021-08-18T23:17:30.987Z", "auto", T),
+    ("2021-08-18T23:17:30", "auto", T),            # naive = UTC
+    ("2021-08-18T23:17", "auto", T - 30),
+    ("2021-08-18 23:17:30", "auto", T),
+    ("2021-08-18T16:17:30-07:00", "auto", T),
+    ("2021-08-19T04:47:30+0530", "auto", T),
+    ("2021-08-18T23:17:30+00:00", "ms", T),        # the unit does not apply to ISO
+    ("2021-08-18", "auto", T - (23 * 3600 + 17 * 60 + 30)),
+])
+def test_times(text, unit, expected):
+    assert parse_event_time(text, unit) == expected
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("yesterday", "cannot read time"),
+    ("NaN", "not a finite number"),
+    ("inf", "not a finite number"),
+    ("1e400", "outside the years"),
+    ("2021-13-01T00:00:00Z", "invalid date or time"),
+    ("2021-02-30T00:00:00Z", "invalid date or time"),
+    ("2021-08-18T24:00:00Z", "invalid date or time"),
+    ("2021-08-18T23:17:30+25:00", "invalid UTC offset"),
+    ("1629328650,5", "cannot read time"),
+    ("-99999999999999999999", "outside the years"),
+])
+def test_refused(text, fragment):
+    with pytest.raises(BadTime, match=fragment):
+        parse_event_time(text)
+
+
+def test_range_ends_in_year_9999():
+    assert parse_event_time(str(MAX_EPOCH), "s") == MAX_EPOCH
+    with pytest.raises(BadTime, match="outside the years"):
+        parse_event_time(str(MAX_EPOCH + 1), "s")

@@ -1,0 +1,307 @@
+"""The app package (tools/package.py) and the files that name the app: app.conf, app.manifest,
+default.meta; plus the .conf reader (tools/conf.py) those checks use.
+
+The AppInspect gate itself runs in `make test` through `make appinspect` (tools/appinspect.py),
+on the very tarball `make package` built.
+"""
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from tools import package
+from tools.conf import ConfError, iter_conf, parse_conf, read_conf
+
+REPO = Path(__file__).resolve().parents[1]
+APP_ID = "ecrofhours"
+MAX_BYTES = 10 * 1024 * 1024
+# The contract's allowlist of top-level paths in the package.
+ALLOWED_TOP = {
+    "app.manifest",
+    "README.md",
+    "LICENSE",
+    "bin",
+    "default",
+    "lib",
+    "lookups",
+    "metadata",
+    "README",
+    "static",
+}
+# The one error slim 1.2.8 reports, because its release table stops at Splunk 8.0.0.
+SLIM_KNOWN_ERROR = (
+    "manifest.platformRequirements.splunk: Version requirement includes no supported version"
+)
+
+
+def build(output: Path) -> Path:
+    """Build the package with the command line `make package` uses."""
+    result = subprocess.run(
+        [sys.executable, str(REPO / "tools" / "package.py"), "--output", str(output)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"\d+\.\d\d MB", result.stdout), result.stdout  # the size is printed
+    return output
+
+
+@pytest.fixture(scope="module")
+def tgz(tmp_path_factory):
+    if not (REPO / "lib" / "splunklib").is_dir():
+        pytest.fail("lib/ has no vendored splunklib: run `make lib`")
+    return build(tmp_path_factory.mktemp("package") / f"{APP_ID}.tgz")
+
+
+@pytest.fixture(scope="module")
+def members(tgz):
+    with tarfile.open(tgz) as tar:
+        return tar.getmembers()
+
+
+def inner(member: tarfile.TarInfo) -> str:
+    """The member's path inside the app folder ("" for the folder itself)."""
+    return member.name.partition("/")[2]
+
+
+# --- the tarball -------------------------------------------------------------------------------
+
+
+def test_one_top_folder_named_after_the_app_id(members):
+    assert {m.name.split("/")[0] for m in members} == {APP_ID}
+    assert members[0].name == APP_ID and members[0].isdir()
+
+
+def test_only_allowlisted_top_level_paths(members):
+    tops = {inner(m).split("/")[0] for m in members if inner(m)}
+    assert tops <= ALLOWED_TOP, tops - ALLOWED_TOP
+    assert {"app.manifest", "bin", "default", "lib", "metadata"} <= tops
+
+
+def test_no_bytecode_dotfiles_local_tests_or_tools(members):
+    for member in members:
+        parts = inner(member).split("/")
+        assert not any(part.startswith(".") for part in parts), member.name
+        assert not {"__pycache__", "local", "local.meta", "tests", "tools"} & set(parts), (
+            member.name
+        )
+        assert not member.name.endswith((".pyc", ".pyo")), member.name
+
+
+def test_lib_holds_vendored_code_and_licences_but_no_build_leftovers(members):
+    names = {inner(m) for m in members}
+    for needed in (
+        "lib/splunklib/searchcommands/__init__.py",
+        "lib/pytz/__init__.py",
+        "lib/pytz/zoneinfo/UTC",
+    ):
+        assert needed in names
+    assert any(name.startswith("lib/offhours/") and name.endswith(".py") for name in names)
+    assert "lib/requirements.txt" not in names
+    dist_info = {
+        name.split("/", 2)[2] for name in names if re.match(r"lib/[^/]+\.dist-info/.", name)
+    }
+    assert dist_info <= {"METADATA", "LICENSE.txt", "LICENSE"}, dist_info
+    assert any(re.fullmatch(r"lib/pytz-[^/]+\.dist-info/LICENSE\.txt", name) for name in names)
+
+
+def test_normalised_permissions_owners_and_times(members):
+    for member in members:
+        assert member.isdir() or member.isfile(), f"{member.name}: not a file or folder"
+        assert member.mode == (0o755 if member.isdir() else 0o644), member.name
+        assert (member.uid, member.gid, member.uname, member.gname) == (0, 0, "", ""), member.name
+    assert len({m.mtime for m in members}) == 1
+
+
+def test_entries_sorted_and_every_folder_listed(members):
+    names = [m.name for m in members]
+    assert names == sorted(names, key=lambda name: name.split("/"))
+    folders = {m.name for m in members if m.isdir()}
+    assert all(name.rpartition("/")[0] in folders for name in names[1:])
+
+
+def test_two_builds_are_byte_identical(tgz, tmp_path):
+    assert build(tmp_path / "again.tgz").read_bytes() == tgz.read_bytes()
+
+
+def test_stays_under_10_mb(tgz):
+    assert tgz.stat().st_size < MAX_BYTES
+
+
+def test_a_dirty_tree_packages_only_what_belongs(tmp_path):
+    app = tmp_path / "app"
+    for path in ("app.manifest", "default/app.conf", "metadata/default.meta"):
+        (app / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(REPO / path, app / path)
+    kept = [
+        "bin/ecrofhours.py",
+        "lib/splunklib/__init__.py",
+        "lib/pytz/__init__.py",
+        "lib/pytz-1.dist-info/METADATA",
+        "lib/pytz-1.dist-info/LICENSE.txt",
+        "lib/x-1.dist-info/licenses/COPYING",
+    ]
+    dropped = [
+        "Makefile",
+        ".gitignore",
+        "tests/test_x.py",
+        "tools/demo.py",
+        "dist/old.tgz",
+        "bin/.ecrofhours.py.swp",
+        "bin/__pycache__/ecrofhours.cpython-39.pyc",
+        "bin/stale.pyc",
+        "local/ecrofhours.conf",
+        "default/local/x.conf",
+        "metadata/local.meta",
+        "lib/.vendored",
+        "lib/requirements.txt",
+        "lib/pytz-1.dist-info/RECORD",
+        "lib/pytz-1.dist-info/INSTALLER",
+    ]
+    for path in kept + dropped:
+        (app / path).parent.mkdir(parents=True, exist_ok=True)
+        (app / path).write_text("x\n")
+    package.build(tmp_path / "out.tgz", root=app)
+    with tarfile.open(tmp_path / "out.tgz") as tar:
+        files = {inner(m) for m in tar.getmembers() if m.isfile()}
+    assert files == set(kept) | {"app.manifest", "default/app.conf", "metadata/default.meta"}
+
+
+def test_a_symlink_is_refused(tmp_path):
+    app = tmp_path / "app"
+    shutil.copytree(REPO / "default", app / "default", ignore=shutil.ignore_patterns("local"))
+    for path in ("app.manifest", "metadata/default.meta"):
+        (app / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(REPO / path, app / path)
+    (app / "bin").mkdir()
+    (app / "bin" / "link.py").symlink_to(app / "app.manifest")
+    with pytest.raises(package.PackageError, match="symlink"):
+        package.collect_files(app)
+
+
+# --- identity: one id, one version -------------------------------------------------------------
+
+
+def app_conf():
+    return read_conf(REPO / "default" / "app.conf")
+
+
+def manifest():
+    return json.loads((REPO / "app.manifest").read_text(encoding="utf-8"))
+
+
+def test_versions_agree_and_match_the_package(tgz):
+    conf, info = app_conf(), manifest()["info"]
+    version = conf["id"]["version"]
+    assert re.fullmatch(r"\d+\.\d+\.\d+", version)
+    assert conf["launcher"]["version"] == info["id"]["version"] == version
+    with tarfile.open(tgz) as tar:
+        packaged = tar.extractfile(f"{APP_ID}/default/app.conf").read().decode("utf-8")
+    assert parse_conf(packaged)["id"]["version"] == version
+
+
+def test_app_id_is_the_top_folder_everywhere(members):
+    conf, info = app_conf(), manifest()["info"]
+    assert conf["id"]["name"] == conf["package"]["id"] == info["id"]["name"] == APP_ID
+    assert members[0].name == APP_ID
+
+
+def test_a_version_mismatch_stops_the_build(tmp_path):
+    app = tmp_path / "app"
+    shutil.copytree(REPO / "default", app / "default", ignore=shutil.ignore_patterns("local"))
+    shutil.copy(REPO / "app.manifest", app / "app.manifest")
+    text = (app / "default" / "app.conf").read_text(encoding="utf-8")
+    launcher = text.index("\n[launcher]\n")
+    text = text[:launcher] + re.sub(
+        r"(?m)^version = .*$", "version = 9.9.9", text[launcher:], count=1
+    )
+    (app / "default" / "app.conf").write_text(text, encoding="utf-8")
+    with pytest.raises(package.PackageError, match=r"\[launcher\] version is '9\.9\.9'"):
+        package.app_identity(app)
+
+
+def test_manifest_schema_and_minimum_splunk():
+    data = manifest()
+    assert data["schemaVersion"] == "2.0.0"
+    assert data["platformRequirements"]["splunk"] == {"Enterprise": ">=9.3.0"}
+    assert "Splunk Enterprise 9.3" in app_conf_text() and "Splunk Cloud" in app_conf_text()
+
+
+def app_conf_text():
+    return (REPO / "default" / "app.conf").read_text(encoding="utf-8")
+
+
+def test_slim_validate_reports_only_the_stale_release_table(tgz, tmp_path):
+    slim = Path(sys.executable).parent / "slim"
+    if not slim.exists():
+        pytest.skip("slim (splunk-packaging-toolkit) is not installed beside this Python")
+    with tarfile.open(tgz) as tar:
+        tar.extractall(tmp_path, filter="data") if hasattr(
+            tarfile, "data_filter"
+        ) else tar.extractall(tmp_path)
+    result = subprocess.run(
+        [str(slim), "validate", str(tmp_path / APP_ID)], capture_output=True, text=True, check=False
+    )
+    errors = [line for line in (result.stdout + result.stderr).splitlines() if "[ERROR]" in line]
+    assert len(errors) == 1 and SLIM_KNOWN_ERROR in errors[0], errors
+
+
+# --- conf files --------------------------------------------------------------------------------
+
+
+def test_app_conf_settings():
+    conf = app_conf()
+    assert conf["install"]["is_configured"] == "false"
+    assert conf["package"]["check_for_updates"] == "false"
+    assert conf["ui"] == {"is_visible": "false", "label": conf["ui"]["label"]}
+    assert len(conf["ui"]["label"]) >= 5
+    assert conf["triggers"]["reload.ecrofhours"] == "simple"
+
+
+@pytest.mark.parametrize("path", sorted(p.name for p in (REPO / "default").glob("*.conf")))
+def test_no_default_stanza_in_conf_files(path):
+    """AppInspect fails a [default] stanza or a key before the first stanza (read as [default])."""
+    assert "default" not in read_conf(REPO / "default" / path)
+
+
+def test_app_conf_stanzas_and_keys_sorted():
+    lines = list(iter_conf(app_conf_text()))
+    stanzas = [line.stanza for line in lines if line.key is None]
+    assert stanzas == sorted(stanzas)
+    for stanza in stanzas:
+        keys = [line.key for line in lines if line.stanza == stanza and line.key is not None]
+        assert keys == sorted(keys), stanza
+
+
+def test_default_meta_exports_to_system_and_restricts_write():
+    meta = read_conf(REPO / "metadata" / "default.meta")
+    for stanza, settings in meta.items():
+        write = re.search(r"write\s*:\s*\[([^\]]*)\]", settings.get("access", ""))
+        assert not (write and "*" in write.group(1)), f"[{stanza}] grants write to everyone"
+    assert meta[""]["access"] == "read : [ * ], write : [ admin, sc_admin ]"
+    for stanza in ("commands", "ecrofhours", "macros", "savedsearches", "searchbnf"):
+        assert meta[stanza]["export"] == "system", stanza
+
+
+# --- the .conf reader --------------------------------------------------------------------------
+
+
+def test_conf_reader_comments_continuation_and_last_key_wins():
+    text = "# head\nglobal = 1\n[a]\nx = 1 # kept\n  # comment\nx = 2\nsearch = one \\\n  | two\n[b]\n[a]\ny = 3\n"
+    assert parse_conf(text) == {
+        "default": {"global": "1"},
+        "a": {"x": "2", "search": "one \n  | two", "y": "3"},
+        "b": {},
+    }
+
+
+def test_conf_reader_rejects_a_line_it_cannot_read():
+    with pytest.raises(ConfError, match=r"x\.conf:2"):
+        parse_conf("[a]\nnot a setting\n", "x.conf")

@@ -1,0 +1,97 @@
+"""Zone resolution and the transition-table conversions, with named DST cases."""
+from datetime import datetime, timezone
+
+import pytest
+import pytz
+
+from offhours.zones import resolve_zone
+
+
+def epoch(iso):
+    return int(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp())
+
+
+def wall(iso):
+    """Wall seconds of a naive local ISO time."""
+    return int(datetime.fromisoformat(iso).replace(tzinfo=timezone.utc).timestamp())
+
+
+@pytest.mark.parametrize("spelling, name", [
+    ("Europe/Berlin", "Europe/Berlin"),
+    ("europe/berlin", "Europe/Berlin"),
+    ("AMERICA/NEW_YORK", "America/New_York"),
+    ("US/Eastern", "US/Eastern"),           # links keep their own name
+    ("utc", "UTC"),
+    ("+05:30", "+05:30"),
+    ("+0545", "+05:45"),
+    ("-03:00", "-03:00"),
+    ("+00:00", "+00:00"),
+    (" Asia/Tokyo ", "Asia/Tokyo"),
+])
+def test_spellings(spelling, name):
+    assert resolve_zone(spelling).name == name
+
+
+@pytest.mark.parametrize("spelling, fragment", [
+    ("Europe/Berln", "unknown time zone 'Europe/Berln'"),
+    ("", "unknown time zone ''"),
+    ("+05:60", "minutes must be 00-59"),
+    ("+19:00", "within -18:00..+18:00"),
+    ("../../etc/passwd", "unknown time zone"),
+    ("EST5EDT,M3.2.0,M11.1.0", "unknown time zone"),
+])
+def test_bad_zones(spelling, fragment):
+    with pytest.raises(ValueError, match=fragment.replace("+", r"\+").replace(".", r"\.")):
+        resolve_zone(spelling)
+
+
+@pytest.mark.parametrize("zone, iso_utc, offset_hours", [
+    ("America/New_York", "2024-03-10T06:59:59Z", -5),   # last second of EST
+    ("America/New_York", "2024-03-10T07:00:00Z", -4),   # spring forward: 02:00 -> 03:00
+    ("America/New_York", "2024-11-03T05:59:59Z", -4),
+    ("America/New_York", "2024-11-03T06:00:00Z", -5),   # fall back: 02:00 -> 01:00
+    ("Europe/Berlin", "2024-03-31T00:59:59Z", 1),
+    ("Europe/Berlin", "2024-03-31T01:00:00Z", 2),
+    ("Europe/Berlin", "2024-10-27T01:00:00Z", 1),
+    ("Asia/Kathmandu", "2024-01-15T02:15:00Z", 5.75),
+    ("Asia/Kathmandu", "1985-12-31T12:00:00Z", 5.5),    # +05:45 only since 1986
+    ("Australia/Lord_Howe", "2024-04-06T14:59:59Z", 11),   # 30-minute DST
+    ("Australia/Lord_Howe", "2024-04-06T15:00:00Z", 10.5),
+    ("Australia/Lord_Howe", "2024-10-05T15:30:00Z", 11),
+    ("America/Goose_Bay", "1990-04-01T04:01:00Z", -3),  # transitions at hh:01 until 2010
+    ("America/Goose_Bay", "1990-04-01T04:00:59Z", -4),
+    ("UTC", "1970-01-01T00:00:00Z", 0),
+])
+def test_utc_offset(zone, iso_utc, offset_hours):
+    assert resolve_zone(zone).utc_offset(epoch(iso_utc)) == offset_hours * 3600
+
+
+@pytest.mark.parametrize("zone, local, iso_utc", [
+    ("America/New_York", "2024-03-10T01:59:59", "2024-03-10T06:59:59Z"),
+    ("America/New_York", "2024-03-10T02:30:00", "2024-03-10T07:30:00Z"),  # gap: offset before (EST)
+    ("America/New_York", "2024-03-10T03:00:00", "2024-03-10T07:00:00Z"),
+    ("America/New_York", "2024-11-03T01:30:00", "2024-11-03T05:30:00Z"),  # fold: first (EDT)
+    ("America/New_York", "2024-11-03T02:00:00", "2024-11-03T07:00:00Z"),
+    ("Europe/Berlin", "2024-03-31T02:30:00", "2024-03-31T01:30:00Z"),     # gap
+    ("Europe/Berlin", "2024-10-27T02:30:00", "2024-10-27T00:30:00Z"),     # fold
+    ("Australia/Lord_Howe", "2024-04-07T01:45:00", "2024-04-06T14:45:00Z"),  # fold of 30 min
+    ("Australia/Lord_Howe", "2024-10-06T02:15:00", "2024-10-05T15:45:00Z"),  # gap of 30 min
+    ("+05:45", "2024-01-15T08:00:00", "2024-01-15T02:15:00Z"),
+])
+def test_utc_of_wall_takes_the_offset_before_a_transition(zone, local, iso_utc):
+    assert resolve_zone(zone).utc_of_wall(wall(local)) == epoch(iso_utc)
+
+
+def test_offsets_match_plain_pytz_conversion_at_every_new_york_transition():
+    zone, tz = resolve_zone("America/New_York"), pytz.timezone("America/New_York")
+    for moment in tz._utc_transition_times[1:]:
+        t = int(moment.replace(tzinfo=timezone.utc).timestamp())
+        for second in (t - 1, t, t + 1):
+            expected = datetime.fromtimestamp(second, tz).utcoffset().total_seconds()
+            assert zone.utc_offset(second) == expected, second
+
+
+def test_out_of_order_lookups_do_not_reuse_a_stale_interval():
+    zone = resolve_zone("Europe/Berlin")
+    summer, winter = epoch("2024-07-01T12:00:00Z"), epoch("2024-01-01T12:00:00Z")
+    assert [zone.utc_offset(t) for t in (summer, winter, summer, winter)] == [7200, 3600, 7200, 3600]
