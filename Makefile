@@ -37,13 +37,17 @@ demo: lib
 lint: venv
 	$(VPY) -m ruff check bin lib/offhours tools tests
 
-test: lib lint package
+# The AppInspect gate runs on the very tarball `make package` built, once per run.
+test: lib lint package appinspect
 	$(VPY) -m pytest -q tests
 
+# Reproducible tarball of allowlisted paths; fails if app.conf and app.manifest disagree.
 package: $(PACKAGE)
 $(PACKAGE): lib FORCE
 	$(VPY) tools/package.py --output $(PACKAGE)
 
+# AppInspect (precert, cloud): fails on failure, error, future_failure or a warning not
+# accepted in tools/appinspect.py. Needs libmagic (Debian/Ubuntu: apt-get install libmagic1).
 appinspect: package
 	$(VPY) tools/appinspect.py $(PACKAGE)
 

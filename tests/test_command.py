@@ -12,7 +12,7 @@ def events(count, step=3600, start=T):
     """Hourly CloudTrail-like events, with fields the command must leave alone."""
     return [
         {"_time": str(start + i * step), "eventName": "PutImage", "user": f"dev{i % 3}",
-         "note": 'quote " comma , newline\nend', "_raw": "{\"k\": %d}" % i}
+         "note": 'quote " comma , newline\nend', "_raw": f'{{"k": {i}}}'}
         for i in range(count)
     ]
 

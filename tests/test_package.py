@@ -1,11 +1,12 @@
 """The app package (tools/package.py) and the files that name the app: app.conf, app.manifest,
-default.meta; plus the .conf reader (tools/conf.py) those checks use.
+default.meta.
 
 The AppInspect gate itself runs in `make test` through `make appinspect` (tools/appinspect.py),
 on the very tarball `make package` built.
 """
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -16,7 +17,6 @@ from pathlib import Path
 import pytest
 
 from tools import package
-from tools.conf import ConfError, iter_conf, parse_conf, read_conf
 
 REPO = Path(__file__).resolve().parents[1]
 APP_ID = "ecrofhours"
@@ -69,6 +69,27 @@ def members(tgz):
 def inner(member: tarfile.TarInfo) -> str:
     """The member's path inside the app folder ("" for the folder itself)."""
     return member.name.partition("/")[2]
+
+
+def app_skeleton(tmp_path: Path) -> Path:
+    """A copy of the files that name the app, as the root of a tree to package."""
+    app = tmp_path / "app"
+    for path in ("app.manifest", "default/app.conf", "metadata/default.meta"):
+        (app / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(REPO / path, app / path)
+    return app
+
+
+def app_conf_text():
+    return (REPO / "default" / "app.conf").read_text(encoding="utf-8")
+
+
+def app_conf():
+    return package.read_conf(REPO / "default" / "app.conf")
+
+
+def manifest():
+    return json.loads((REPO / "app.manifest").read_text(encoding="utf-8"))
 
 
 # --- the tarball -------------------------------------------------------------------------------
@@ -136,10 +157,7 @@ def test_stays_under_10_mb(tgz):
 
 
 def test_a_dirty_tree_packages_only_what_belongs(tmp_path):
-    app = tmp_path / "app"
-    for path in ("app.manifest", "default/app.conf", "metadata/default.meta"):
-        (app / path).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(REPO / path, app / path)
+    app = app_skeleton(tmp_path)
     kept = [
         "bin/ecrofhours.py",
         "lib/splunklib/__init__.py",
@@ -175,11 +193,7 @@ def test_a_dirty_tree_packages_only_what_belongs(tmp_path):
 
 
 def test_a_symlink_is_refused(tmp_path):
-    app = tmp_path / "app"
-    shutil.copytree(REPO / "default", app / "default", ignore=shutil.ignore_patterns("local"))
-    for path in ("app.manifest", "metadata/default.meta"):
-        (app / path).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(REPO / path, app / path)
+    app = app_skeleton(tmp_path)
     (app / "bin").mkdir()
     (app / "bin" / "link.py").symlink_to(app / "app.manifest")
     with pytest.raises(package.PackageError, match="symlink"):
@@ -189,14 +203,6 @@ def test_a_symlink_is_refused(tmp_path):
 # --- identity: one id, one version -------------------------------------------------------------
 
 
-def app_conf():
-    return read_conf(REPO / "default" / "app.conf")
-
-
-def manifest():
-    return json.loads((REPO / "app.manifest").read_text(encoding="utf-8"))
-
-
 def test_versions_agree_and_match_the_package(tgz):
     conf, info = app_conf(), manifest()["info"]
     version = conf["id"]["version"]
@@ -204,7 +210,7 @@ def test_versions_agree_and_match_the_package(tgz):
     assert conf["launcher"]["version"] == info["id"]["version"] == version
     with tarfile.open(tgz) as tar:
         packaged = tar.extractfile(f"{APP_ID}/default/app.conf").read().decode("utf-8")
-    assert parse_conf(packaged)["id"]["version"] == version
+    assert package.read_conf_text(packaged, "app.conf")["id"]["version"].value == version
 
 
 def test_app_id_is_the_top_folder_everywhere(members):
@@ -214,9 +220,7 @@ def test_app_id_is_the_top_folder_everywhere(members):
 
 
 def test_a_version_mismatch_stops_the_build(tmp_path):
-    app = tmp_path / "app"
-    shutil.copytree(REPO / "default", app / "default", ignore=shutil.ignore_patterns("local"))
-    shutil.copy(REPO / "app.manifest", app / "app.manifest")
+    app = app_skeleton(tmp_path)
     text = (app / "default" / "app.conf").read_text(encoding="utf-8")
     launcher = text.index("\n[launcher]\n")
     text = text[:launcher] + re.sub(
@@ -234,20 +238,19 @@ def test_manifest_schema_and_minimum_splunk():
     assert "Splunk Enterprise 9.3" in app_conf_text() and "Splunk Cloud" in app_conf_text()
 
 
-def app_conf_text():
-    return (REPO / "default" / "app.conf").read_text(encoding="utf-8")
-
-
 def test_slim_validate_reports_only_the_stale_release_table(tgz, tmp_path):
     slim = Path(sys.executable).parent / "slim"
     if not slim.exists():
         pytest.skip("slim (splunk-packaging-toolkit) is not installed beside this Python")
+    safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
     with tarfile.open(tgz) as tar:
-        tar.extractall(tmp_path, filter="data") if hasattr(
-            tarfile, "data_filter"
-        ) else tar.extractall(tmp_path)
+        tar.extractall(tmp_path, **safe)
     result = subprocess.run(
-        [str(slim), "validate", str(tmp_path / APP_ID)], capture_output=True, text=True, check=False
+        [str(slim), "validate", str(tmp_path / APP_ID)],
+        env={**os.environ, "HOME": str(tmp_path)},  # slim creates ~/.config/slim
+        capture_output=True,
+        text=True,
+        check=False,
     )
     errors = [line for line in (result.stdout + result.stderr).splitlines() if "[ERROR]" in line]
     assert len(errors) == 1 and SLIM_KNOWN_ERROR in errors[0], errors
@@ -260,28 +263,14 @@ def test_app_conf_settings():
     conf = app_conf()
     assert conf["install"]["is_configured"] == "false"
     assert conf["package"]["check_for_updates"] == "false"
-    assert conf["ui"] == {"is_visible": "false", "label": conf["ui"]["label"]}
-    assert len(conf["ui"]["label"]) >= 5
+    assert conf["ui"]["is_visible"] == "false"  # no views
+    assert len(conf["ui"]["label"]) >= 5  # AppInspect's minimum
     assert conf["triggers"]["reload.ecrofhours"] == "simple"
 
 
-@pytest.mark.parametrize("path", sorted(p.name for p in (REPO / "default").glob("*.conf")))
-def test_no_default_stanza_in_conf_files(path):
-    """AppInspect fails a [default] stanza or a key before the first stanza (read as [default])."""
-    assert "default" not in read_conf(REPO / "default" / path)
-
-
-def test_app_conf_stanzas_and_keys_sorted():
-    lines = list(iter_conf(app_conf_text()))
-    stanzas = [line.stanza for line in lines if line.key is None]
-    assert stanzas == sorted(stanzas)
-    for stanza in stanzas:
-        keys = [line.key for line in lines if line.stanza == stanza and line.key is not None]
-        assert keys == sorted(keys), stanza
-
 
 def test_default_meta_exports_to_system_and_restricts_write():
-    meta = read_conf(REPO / "metadata" / "default.meta")
+    meta = package.read_conf(REPO / "metadata" / "default.meta")
     for stanza, settings in meta.items():
         write = re.search(r"write\s*:\s*\[([^\]]*)\]", settings.get("access", ""))
         assert not (write and "*" in write.group(1)), f"[{stanza}] grants write to everyone"
@@ -290,18 +279,3 @@ def test_default_meta_exports_to_system_and_restricts_write():
         assert meta[stanza]["export"] == "system", stanza
 
 
-# --- the .conf reader --------------------------------------------------------------------------
-
-
-def test_conf_reader_comments_continuation_and_last_key_wins():
-    text = "# head\nglobal = 1\n[a]\nx = 1 # kept\n  # comment\nx = 2\nsearch = one \\\n  | two\n[b]\n[a]\ny = 3\n"
-    assert parse_conf(text) == {
-        "default": {"global": "1"},
-        "a": {"x": "2", "search": "one \n  | two", "y": "3"},
-        "b": {},
-    }
-
-
-def test_conf_reader_rejects_a_line_it_cannot_read():
-    with pytest.raises(ConfError, match=r"x\.conf:2"):
-        parse_conf("[a]\nnot a setting\n", "x.conf")

@@ -9,6 +9,7 @@ territory's CLDR weekend (weekData) where it differs from CLDR's world default.
 """
 import argparse
 import sys
+import textwrap
 from pathlib import Path
 
 from babel import Locale, localedata
@@ -19,7 +20,7 @@ TARGET = Path(__file__).resolve().parents[1] / "lib" / "offhours" / "_territorie
 # Two-letter codes CLDR names that are not assigned ISO 3166-1 alpha-2 codes:
 # exceptionally reserved (AC CP CQ DG EA IC TA), groupings (EU EZ UN QO),
 # pseudo and unknown regions (XA XB ZZ) and the user-assigned XK.
-NOT_ISO_3166 = frozenset("AC CP CQ DG EA EU EZ IC QO TA UN XA XB XK ZZ".split())
+NOT_ISO_3166 = frozenset(["AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "XK", "ZZ"])
 
 
 def territory_codes():
@@ -52,7 +53,8 @@ def render():
         "",
         "# ISO 3166-1 alpha-2 codes a locale may name.",
         "TERRITORIES = frozenset(",
-        "    " + repr(" ".join(codes)) + ".split()",
+        *(f"    {line!r}" for line in textwrap.wrap(" ".join(codes) + " ", 90, drop_whitespace=False)),
+        "    .split()",
         ")",
         "",
         "# CLDR weekData weekend (Monday = 0) of the world, and of territories that differ.",

@@ -44,16 +44,16 @@ class Verdict:
 def format_offset(seconds):
     sign = "-" if seconds < 0 else "+"
     minutes = abs(seconds) // 60
-    return "%s%02d:%02d" % (sign, minutes // 60, minutes % 60)
+    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def format_local_time(wall, offset):
     """ISO 8601 local time with offset, from wall seconds: ``2021-08-18T16:17:30-07:00``."""
     number, second = divmod(wall, _DAY)
     day = date_of(number)
-    return "%04d-%02d-%02dT%02d:%02d:%02d%s" % (
-        day.year, day.month, day.day, second // 3600, second // 60 % 60, second % 60,
-        format_offset(offset),
+    return (
+        f"{day.year:04d}-{day.month:02d}-{day.day:02d}"
+        f"T{second // 3600:02d}:{second // 60 % 60:02d}:{second % 60:02d}{format_offset(offset)}"
     )
 
 
@@ -101,7 +101,7 @@ def _minutes_outside(calendar, zone, utc, number):
     for day in range(number + 1, number - 16, -1):
         if (number - day - 3) * _DAY > nearest:
             break
-        for start, end in calendar.day(day).intervals:
+        for _, end in calendar.day(day).intervals:
             end_utc = zone.utc_of_wall(day * _DAY + end)
             if end_utc <= utc and utc - end_utc < nearest:
                 nearest = utc - end_utc

@@ -101,7 +101,7 @@ def _names_by_lowercase():
 
 def fixed_offset_name(minutes):
     sign = "-" if minutes < 0 else "+"
-    return "%s%02d:%02d" % (sign, abs(minutes) // 60, abs(minutes) % 60)
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def resolve_zone(text):
