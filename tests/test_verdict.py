@@ -1,8 +1,6 @@
 """Verdicts: the contract's reason rules, boundaries, DST, overnight and odd offsets."""
 from datetime import datetime
 
-import pytest
-
 from offhours.calendar import Calendar, Workweek, parse_closures
 from offhours.hours import parse_hours
 from offhours.verdict import judge
