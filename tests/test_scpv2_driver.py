@@ -11,6 +11,7 @@ The recordings live outside the repository, in ``../shared/reference/scpv2-recor
 
 from __future__ import annotations
 
+import csv
 import gzip
 import io
 import json
@@ -33,7 +34,7 @@ COUNTMATCHES = REPO / "tests" / "fixtures" / "countmatches.py"
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from tools.scpv2 import (  # noqa: E402
+from tools.scpv2 import (  # noqa: E402 - after the sys.path insert
     ProtocolError,
     decode_records,
     encode_chunk,
@@ -82,10 +83,11 @@ def _interpreter(version: str) -> str:
     short = version.rsplit(".", 1)[0]
     root = os.environ.get("PYENV_ROOT")
     if not root and shutil.which("pyenv"):
-        root = subprocess.run(["pyenv", "root"], capture_output=True, text=True).stdout.strip()
+        root = subprocess.run(["pyenv", "root"], capture_output=True, text=True, check=False).stdout.strip()
+    root = root or os.path.expanduser("~/.pyenv")
     candidates = [
-        os.environ.get("PY" + short.replace(".", "")),
-        os.path.join(root or os.path.expanduser("~/.pyenv"), "versions", version, "bin", "python" + short),
+        os.environ.get("PY" + short.replace(".", "")),  # $PY39, $PY313 as the Makefile exports
+        os.path.join(root, "versions", version, "bin", "python" + short),
     ]
     for path in candidates:
         if path and os.access(path, os.X_OK):
@@ -114,7 +116,7 @@ def countmatches39(command_env):
 
 # --- Recording helpers -----------------------------------------------------------------------
 
-TRANSCRIBED_HEADER = re.compile(rb"^(?:\(PID:\d+\) )?(chunked 1\.0,(\d+),(\d+) *\n)", re.M)
+TRANSCRIBED_HEADER = re.compile(rb"^(?:\(PID:\d+\) )?(chunked 1\.0,(\d+),(\d+) *\n)", re.MULTILINE)
 
 
 def _newline_in_si(body: bytes) -> bytes:
@@ -130,7 +132,13 @@ REPAIRS = {
     ("stateful.txt", 7): (1, lambda body: body + b"\n"),
     ("reporting.txt", 3): (1, lambda body: body + b"\n"),
 }
-TRANSCRIPTS = ["streaming.txt", "doubleage-streaming.md", "stateful.txt", "events.txt", "reporting.txt"]
+TRANSCRIPTS = [
+    "streaming.txt",
+    "doubleage-streaming.md",
+    "stateful.txt",
+    "events.txt",
+    "reporting.txt",
+]
 
 
 def transcript(recordings: Path, name: str) -> list:
@@ -145,9 +153,10 @@ def transcript(recordings: Path, name: str) -> list:
         meta = data[start : start + int(match[2])]
         missing, repair = REPAIRS.get((name, number), (0, lambda body: body))
         end = start + len(meta) + int(match[3]) - missing
-        assert re.match(rb"\n|<<EOF>>|`|\Z", data[end : end + 7]), (name, number)  # commentary
+        where = f"{name}, chunk {number}"
+        assert re.match(rb"\n|<<EOF>>|`|\Z", data[end : end + 7]), f"{where}: no commentary after the body"
         body = repair(data[start + len(meta) : end])
-        assert len(body) == int(match[3]), (name, number)
+        assert len(body) == int(match[3]), f"{where}: repaired body is not the declared length"
         chunks.append((match[1], meta, body))
     return chunks
 
@@ -164,14 +173,8 @@ def read_all(data: bytes, stray_newlines: bool = False) -> list:
 
 def plain_fields(body: bytes) -> list:
     """The plain (non-``__mv_``) column names of a CSV body."""
-    header = next(iter(decode_header(body)), [])
+    header = next(csv.reader(io.StringIO(body.decode("utf-8"), newline="")), [])
     return [name for name in header if not name.startswith("__mv_")]
-
-
-def decode_header(body: bytes) -> list:
-    import csv
-
-    return list(csv.reader(io.StringIO(body.decode("utf-8"), newline="")))[:1]
 
 
 def visible(records) -> list:
@@ -187,7 +190,7 @@ def countmatches_input(recordings: Path):
 
 # --- 1. CSV bodies ---------------------------------------------------------------------------
 
-values = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
+values = st.text(st.characters(exclude_categories=("Cs",)), max_size=12)
 records_strategy = st.lists(
     st.dictionaries(
         st.sampled_from(["a", "_b", "c d", "é", "x$y", "__mv"]),
@@ -234,7 +237,10 @@ def test_header_only_and_empty_bodies():
 def test_decoding_reads_splunklib_replies():
     # splunklib interleaves the __mv_ columns and ends lines with \r\n.
     body = b'age,__mv_age,n,__mv_n\r\n"1\n2",$1$;$2$,x,\r\n3,,,\r\n'
-    assert decode_records(body) == [{"age": ["1", "2"], "n": "x"}, {"age": "3", "n": ""}]
+    assert decode_records(body) == [
+        {"age": ["1", "2"], "n": "x"},
+        {"age": "3", "n": ""},
+    ]
 
 
 @pytest.mark.parametrize(
@@ -306,44 +312,42 @@ def test_transcripts_are_one_reply_per_request(recordings, name):
 def test_driver_reproduces_splunkd_request_bytes(recordings, name):
     """Framing, compact JSON in the recorded key order, CSV quoting and body, byte for byte."""
     for header, meta, body in transcript(recordings, name)[::2]:
-        recorded = header.rstrip(b" \n") + b"\n" + meta + body
+        recorded = header + meta + body
         metadata = json.loads(meta)
         rebuilt = encode_records(decode_records(body), plain_fields(body))
         assert encode_chunk(metadata, rebuilt) == recorded
 
 
 def test_newlines_join_multivalues_in_the_plain_column(recordings):
-    """events.txt: the declared length counts a newline the transcript lost inside `_si`."""
-    _, _, body = transcript(recordings, "events.txt")[2]
-    records = decode_records(body)
+    """events.txt declares 5 bytes more than it shows: the newline joining the `_si` multivalue
+    in its plain column. Encoding the transcribed records restores exactly those bytes."""
+    header, _, body = transcript(recordings, "events.txt")[2]
+    as_transcribed = body.replace(b"FIREFLY-WIN\nbeatles", b"FIREFLY-WINbeatles")
+    records = decode_records(as_transcribed)
     assert [r["_si"] for r in records] == [["FIREFLY-WIN", "beatles"]] * 5
-    assert encode_records(records).count(b'"FIREFLY-WIN\nbeatles","') == 5
+    assert len(as_transcribed) == 3103 and header == b"chunked 1.0,36,3108\n"
+    assert encode_records(records) == body
 
 
 @pytest.mark.parametrize(
-    ("name", "fields", "chunked_idx", "final_empty_chunk"),
+    ("name", "fields", "chunked_idx", "sizes", "final_empty_chunk"),
     [
-        ("streaming.txt", ["age"], True, True),
-        ("doubleage-streaming.md", ["age"], True, True),
-        ("stateful.txt", ["age"], True, True),
-        ("reporting.txt", ["age"], False, False),
-        ("events.txt", None, False, False),
+        ("streaming.txt", ["age"], True, [5], True),
+        ("doubleage-streaming.md", ["age"], True, [5], True),
+        ("stateful.txt", ["age"], True, [5, 0, 0], False),  # two header-only chunks
+        ("reporting.txt", ["age"], False, [5], False),
+        ("events.txt", None, False, [5], False),
     ],
 )
-def test_execute_requests_match_recorded_sessions(recordings, name, fields, chunked_idx, final_empty_chunk):
-    """Per command type: streaming and stateful get the required fields plus _chunked_idx and an
-    extra finished chunk; reporting only the required fields; events all fields."""
+def test_execute_requests_match_recorded_sessions(recordings, name, fields, chunked_idx, sizes, final_empty_chunk):
+    """Per command type, as splunkd 8.2.1 did: streaming and stateful commands get their
+    required fields plus _chunked_idx, and the finished flag on a header-only chunk; reporting
+    commands only their required fields, events commands all fields, finished on the data."""
     chunks = transcript(recordings, name)
-    recorded = [header.rstrip(b" \n") + b"\n" + meta + body for header, meta, body in chunks[2::2]]
-    body = chunks[2][2]
-    sent = [record for record in decode_records(body)]
+    recorded = [header + meta + body for header, meta, body in chunks[2::2]]
+    sent = decode_records(chunks[2][2])
     for record in sent:
         record.pop("_chunked_idx", None)
-    if name == "stateful.txt":  # splunkd sent two header-only chunks there
-        sizes = [5, 0, 0]
-        final_empty_chunk = False
-    else:
-        sizes = [5]
     frames = [
         frame
         for _, frame in execute_requests(
@@ -369,8 +373,11 @@ def test_search_strings_are_url_encoded_as_splunkd_does(recordings):
 def test_run_command_sends_what_splunkd_sent(recordings, countmatches39, command_env):
     """A streaming command with required_fields ["age"], as in streaming.txt."""
     session = run_command(
-        countmatches39, ["fieldname=n", "pattern=\\d", "project=t", "age"], BEATLES,
-        chunk_size=5, env=command_env,
+        countmatches39,
+        ["fieldname=n", "pattern=\\d", "project=t", "age"],
+        BEATLES,
+        chunk_size=5,
+        env=command_env,
     )
     chunks = transcript(recordings, "streaming.txt")
     recorded = [header + meta + body for header, meta, body in chunks[::2]]
@@ -386,9 +393,22 @@ def test_run_command_sends_what_splunkd_sent(recordings, countmatches39, command
 
 
 def test_searchinfo_args_and_raw_args():
-    info = make_searchinfo(["tz=Europe/Berlin", "hours=mon-fri 08:00-18:00", "a b", 'q=say "x"'], "ecrofhours")
-    assert info["args"] == ["tz=Europe/Berlin", "hours=mon-fri 08:00-18:00", "a b", 'q=say "x"']
-    assert info["raw_args"] == ["tz=Europe/Berlin", 'hours="mon-fri 08:00-18:00"', '"a b"', 'q="say \\"x\\""']
+    info = make_searchinfo(
+        ["tz=Europe/Berlin", "hours=mon-fri 08:00-18:00", "a b", 'q=say "x"'],
+        "ecrofhours",
+    )
+    assert info["args"] == [
+        "tz=Europe/Berlin",
+        "hours=mon-fri 08:00-18:00",
+        "a b",
+        'q=say "x"',
+    ]
+    assert info["raw_args"] == [
+        "tz=Europe/Berlin",
+        'hours="mon-fri 08:00-18:00"',
+        '"a b"',
+        'q="say \\"x\\""',
+    ]
     assert unquote(info["search"]).endswith(" | ecrofhours " + " ".join(info["raw_args"]))
     assert "splunk_version" not in make_searchinfo([], "x", overrides={"splunk_version": None})
 
@@ -422,7 +442,12 @@ def test_countmatches_replay(recordings, countmatches, command_env):
     records = decode_records(body)
     args = [a.replace("pattern=", "pattern=(?a)") for a in getinfo["searchinfo"]["args"]]
     session = run_command(
-        countmatches, args, records, chunk_size=len(records), final_empty_chunk=False, env=command_env
+        countmatches,
+        args,
+        records,
+        chunk_size=len(records),
+        final_empty_chunk=False,
+        env=command_env,
     )
     assert session.returncode == 0, session.stderr
     assert session.requests[1] == data[data.index(b"chunked 1.0,36,") :]  # 6.3-style, byte for byte
@@ -442,12 +467,21 @@ def test_sum_recordings(recordings):
     """The sum recordings: a reduce input with a quoted decimal, replies from old splunklib."""
     data = gzip.decompress((recordings / "splunk-6.3" / "sum.reduce.input.gz").read_bytes())
     (getinfo, _), (execute, body) = read_all(data)
-    assert getinfo["action"] == "getinfo" and getinfo["searchinfo"]["args"] == ["total=total", "value1"]
+    assert getinfo["action"] == "getinfo" and getinfo["searchinfo"]["args"] == [
+        "total=total",
+        "value1",
+    ]
     assert body == b'total,"__mv_total"\n"2147943.07811",\n'
     assert encode_chunk(execute, encode_records(decode_records(body))) == data[data.index(b"chunked 1.0,36,") :]
     for name, getinfo_reply in [
         ("sum.map.output", {"type": "streaming"}),
-        ("sum.reduce.output", {"streaming_preop": 'sum phase="map" total="total" value1', "type": "reporting"}),
+        (
+            "sum.reduce.output",
+            {
+                "streaming_preop": 'sum phase="map" total="total" value1',
+                "type": "reporting",
+            },
+        ),
     ]:
         output = (recordings / "splunk-6.3" / name).read_bytes()
         (first, _), (reply, reply_body) = read_all(output, stray_newlines=True)
@@ -474,8 +508,13 @@ def test_required_fields_or_all_fields_give_the_same_output(countmatches39, comm
     args = ["fieldname=n", "pattern=\\w+", "mincount=1", "project=t", "text"]
     runs = {
         honour: run_command(
-            countmatches39, args, EVENTS, chunk_size=sizes, honour_required_fields=honour,
-            final_empty_chunk=final_empty_chunk, env=command_env,
+            countmatches39,
+            args,
+            EVENTS,
+            chunk_size=sizes,
+            honour_required_fields=honour,
+            final_empty_chunk=final_empty_chunk,
+            env=command_env,
         )
         for honour in (True, False)
     }
@@ -497,6 +536,13 @@ def test_required_fields_or_all_fields_give_the_same_output(countmatches39, comm
         assert all(("_chunked_idx" in row) == honour for _, rows in session.replies for row in rows)
 
 
+def test_reply_values_override_the_events(countmatches39, command_env):
+    """countmatches writing its count into the required field itself, like doubleage."""
+    args = ["fieldname=text", "pattern=\\w+", "project=t", "text"]
+    session = run_command(countmatches39, args, EVENTS, chunk_size=[4, 7], env=command_env)
+    assert session.records == [dict(e, text=str(len(re.findall(r"\w+", e["text"])))) for e in EVENTS]
+
+
 def test_a_large_chunk_does_not_deadlock(countmatches39, command_env):
     events = [{"_time": str(i), "text": f"event number {i} " + "x" * 80} for i in range(50000)]
     session = run_command(countmatches39, ["fieldname=n", "pattern=\\d", "text"], events, env=command_env)
@@ -512,22 +558,38 @@ def test_getinfo_error_ends_the_session(countmatches39, command_env):
 
 
 def test_probe_getinfo(countmatches39, command_env):
-    session = probe_getinfo(countmatches39, ["fieldname=n", "pattern=x", "project=t", "text"], env=command_env)
+    session = probe_getinfo(
+        countmatches39,
+        ["fieldname=n", "pattern=x", "project=t", "text"],
+        env=command_env,
+    )
     assert session.getinfo == {"type": "streaming", "required_fields": ["text"]}
     assert session.returncode == 0 and len(session.requests) == 1
     bad = probe_getinfo(countmatches39, ["fieldname=n", "pattern=x", "colour=red"], env=command_env)
     assert bad.messages == [("ERROR", "Unrecognized option: colour=red")] and bad.returncode == 1
 
 
-def test_encode_session_is_what_run_command_sends(countmatches39, command_env):
+def test_encode_session_is_what_run_command_sends(countmatches39, command_env, tmp_path):
     args = ["fieldname=n", "pattern=\\w+", "project=t", "text"]
-    where = {"dispatch_dir": str(REPO)}
+    where = {"dispatch_dir": str(tmp_path)}
     session = run_command(countmatches39, args, EVENTS, chunk_size=4, env=command_env, searchinfo=where)
     data = encode_session(
-        args, EVENTS, required_fields=["text"], chunk_size=4, command_name="countmatches", searchinfo=where
+        args,
+        EVENTS,
+        required_fields=["text"],
+        chunk_size=4,
+        command_name="countmatches",
+        searchinfo=where,
     )
     assert data == b"".join(session.requests)
-    done = subprocess.run(countmatches39, input=data, capture_output=True, env=command_env, timeout=60)
+    done = subprocess.run(
+        countmatches39,
+        input=data,
+        capture_output=True,
+        env=command_env,
+        timeout=60,
+        check=True,
+    )
     assert [(m, decode_records(b)) for m, b in read_all(done.stdout)[1:]] == session.replies
 
 
@@ -563,6 +625,11 @@ FAKE = textwrap.dedent(
         if MODE == "garbage":
             out.write(b"print() on stdout\\n")
             out.flush()
+        if MODE in ("finish", "error"):  # on the first request, then carry on as an echo
+            messages = [["ERROR", "boom"]] if MODE == "error" else []
+            write({{"finished": MODE == "finish", "inspector": {{"messages": messages}}}})
+            MODE = "echo"
+            continue
         write({{"finished": request[0]["finished"]}}, request[1])
         if MODE == "twice":
             write({{"finished": True}})
@@ -582,6 +649,13 @@ def test_no_argv_and_echo(tmp_path):
     assert session.records == visible(EVENTS) and session.returncode == 0
 
 
+@pytest.mark.parametrize(("mode", "messages"), [("finish", []), ("error", [("ERROR", "boom")])])
+def test_a_finished_or_error_reply_ends_the_session(tmp_path, mode, messages):
+    session = run_command(fake(tmp_path, mode), [], EVENTS, chunk_size=2, timeout=30)
+    assert len(session.requests) == 2 and len(session.replies) == 1
+    assert session.messages[1:] == messages and session.records == []
+
+
 def test_a_crash_before_getinfo_is_reported_not_hung(tmp_path):
     session = run_command(fake(tmp_path, "crash"), [], EVENTS, timeout=30)
     assert session.getinfo is None and session.returncode == 1
@@ -593,7 +667,10 @@ def test_a_hung_command_times_out(tmp_path):
         run_command(fake(tmp_path, "hang"), [], EVENTS, timeout=2)
 
 
-@pytest.mark.parametrize(("mode", "error"), [("garbage", "malformed chunk header"), ("twice", "output after the last reply")])
+@pytest.mark.parametrize(
+    ("mode", "error"),
+    [("garbage", "malformed chunk header"), ("twice", "output after the last reply")],
+)
 def test_protocol_violations_are_errors(tmp_path, mode, error):
     with pytest.raises(ProtocolError, match=error):
         run_command(fake(tmp_path, mode), [], EVENTS, chunk_size=20, timeout=30)
