@@ -54,6 +54,11 @@ appinspect: package
 bench: lib
 	$(VPY) tools/bench.py
 
+# Regenerate the shipped calendar data (CLDR weekends, public holidays) from pinned packages.
+calendars: venv
+	$(VPY) tools/gen_territories.py
+	$(VPY) tools/gen_holidays.py
+
 clean:
 	rm -rf $(VENV) dist build .pytest_cache .hypothesis
 	git clean -fdqX lib

@@ -131,13 +131,21 @@ class DayPlan:
 class Calendar:
     """Weekly hours on a workweek, minus holidays and closures, day by day."""
 
-    __slots__ = ("hours", "workweek", "closures", "_plans")
+    __slots__ = ("hours", "workweek", "_closures", "_plans")
 
     def __init__(self, hours, workweek, closures):
+        """``closures``: {day number: [Closure, ...]}, or a function returning it on first use
+        (public holiday tables are read only when a search judges its first event)."""
         self.hours = hours
         self.workweek = workweek
-        self.closures = closures  # {day number: [Closure, ...]}
+        self._closures = closures
         self._plans = {}
+
+    @property
+    def closures(self):
+        if callable(self._closures):
+            self._closures = self._closures()
+        return self._closures
 
     def day(self, number):
         """The :class:`DayPlan` of local day ``number``."""

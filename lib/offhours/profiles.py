@@ -150,10 +150,15 @@ class ProfileBook:
             codes = value("holidays", lambda text: parse_holiday_codes(text, self._catalog))
         else:
             codes = (territory,) if territory in self._catalog.codes() else ()
-        closures = self._catalog.closures(codes) if codes else {}
-        for number, extra in (value("closures", parse_closures) or {}).items():
-            closures[number] = closures.get(number, []) + extra
-        calendar = Calendar(hours, Workweek(territory), closures)
+        company = value("closures", parse_closures) or {}
+
+        def public_and_company_closures():
+            closures = self._catalog.closures(codes)
+            for number, extra in company.items():
+                closures[number] = closures.get(number, []) + extra
+            return closures
+
+        calendar = Calendar(hours, Workweek(territory), public_and_company_closures if codes else company)
         return Profile(name, zone, calendar, locale)
 
 
