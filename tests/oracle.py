@@ -1,6 +1,6 @@
 """An independent oracle of the ``ecrofhours`` contract, on ``zoneinfo`` + ``tzdata``.
 
-Written from docs CONTRACT.md ("The command", "Output fields", reason rules) alone: it
+Written from shared/design/CONTRACT.md ("The command", "Output fields", reason rules) alone: it
 shares no code with ``offhours`` and does not import it, nor pytz. Zone data comes from the
 ``tzdata`` PyPI package (pinned to pytz's IANA release), never from the system's zone files
 (this machine type's are older): the search path is emptied so ``zoneinfo`` falls back to
@@ -59,14 +59,6 @@ class SubMinuteOffset(Exception):
     """zoneinfo's offset has seconds (local mean time): pytz rounds it, an accepted difference."""
 
 
-class BoundaryParadox(Exception):
-    """The instant lies inside an interval's real-time span yet outside it by the wall clock.
-
-    Happens only when an interval boundary falls in a DST gap (fold=0 puts it after the
-    transition). The contract does not say what ``minutes_outside`` is then.
-    """
-
-
 # --- Zones ----------------------------------------------------------------------------------
 
 _zones = {}
@@ -94,7 +86,7 @@ def _checked(offset):
 
 def local(name, epoch):
     """The aware local datetime of epoch second ``epoch``."""
-    return (EPOCH + timedelta(seconds=epoch)).astimezone(zone(name))
+    return datetime.fromtimestamp(epoch, zone(name))
 
 
 def utc_offset(name, epoch):
@@ -122,16 +114,16 @@ def wall_datetime(wall_seconds):
 def format_offset(seconds):
     sign = "-" if seconds < 0 else "+"
     hours, minutes = divmod(abs(seconds) // 60, 60)
-    return "%s%02d:%02d" % (sign, hours, minutes)
+    return f"{sign}{hours:02d}:{minutes:02d}"
 
 
 def local_fields(name, epoch):
     """``(local_time, local_hour, local_wday)`` as the contract writes them."""
     moment = local(name, epoch)
     offset = _checked(moment.utcoffset())
-    text = "%04d-%02d-%02dT%02d:%02d:%02d%s" % (
-        moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second,
-        format_offset(offset),
+    text = (
+        f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}"
+        f"T{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}{format_offset(offset)}"
     )
     return text, str(moment.hour), WEEKDAYS[moment.weekday()]
 
@@ -151,7 +143,7 @@ class Entry:
 
 
 def clock(minutes):
-    return "%02d:%02d" % divmod(minutes, 60)
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def interval_seconds(start_min, end_min):
@@ -198,10 +190,8 @@ class Oracle:
         """Business intervals (seconds from ``day``'s midnight) that start on ``day``."""
         found = []
         for entry in self.entries:
-            if entry.days is None:
-                applies = not self.is_weekend(day)
-            else:
-                applies = day.weekday() in entry.days
+            # workdays: the locale's non-weekend days on that date; named days: always
+            applies = not self.is_weekend(day) if entry.days is None else day.weekday() in entry.days
             if applies:
                 found += [interval_seconds(s, e) for s, e in entry.intervals]
         found = merge(found)
@@ -256,11 +246,15 @@ class Oracle:
             for start, end in self.intervals(day):
                 start_utc = utc_of_wall(name, midnight + timedelta(seconds=start))
                 end_utc = utc_of_wall(name, midnight + timedelta(seconds=end))
+                # Inside the real-time span, outside by the wall clock (a boundary in a DST
+                # gap): distance 0, as README.md defines it.
                 if start_utc <= epoch < end_utc:
-                    raise BoundaryParadox((name, epoch, str(day), start, end))
-                for distance in (epoch - end_utc, start_utc - epoch):
-                    if distance >= 0 and (nearest is None or distance < nearest):
-                        nearest = distance
+                    nearest = 0
+                # the end of an interval at or before the event, or a start after it
+                if end_utc <= epoch:
+                    nearest = min(epoch - end_utc, nearest if nearest is not None else epoch - end_utc)
+                if start_utc > epoch:
+                    nearest = min(start_utc - epoch, nearest if nearest is not None else start_utc - epoch)
         if nearest is None or nearest > HORIZON:
             return ""
         return str(max(1, -(-nearest // 60)))

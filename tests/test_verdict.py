@@ -95,6 +95,19 @@ class TestDaylightSaving:
         assert (v.local_time, v.reason) == ("2024-03-10T03:00:00-04:00", "business_hours")
         assert verdict("2024-03-10T06:59:59Z", "sun 02:30-05:00", "America/New_York").minutes_outside == "31"
 
+    def test_event_after_a_gap_boundary_by_the_clock_but_before_it_in_real_time(self):
+        # 02:30 does not exist on 2021-03-14 in Los Angeles: the end is taken as 02:30 PST,
+        # 03:30 PDT, after this 03:10 PDT event that the wall clock puts after the interval.
+        v = verdict("2021-03-14T10:10:00Z", "sun 01:00-02:30", "America/Los_Angeles")
+        assert (v.reason, v.minutes_outside) == ("after_hours", "1")
+
+    def test_a_skipped_local_day_still_counts_fourteen_real_days(self):
+        # Apia skipped 2011-12-30. The interval ending 2011-12-21 01:00 (-10:00) is 16 local
+        # days but 13 days 23.5 hours of real time before this event.
+        closed = "2011-12-27, 2012-01-03, 2012-01-10, 2012-01-17"
+        v = verdict("2012-01-04T10:30:00Z", "tue 23:00-01:00", "Pacific/Apia", closures=closed)
+        assert (v.local_time, v.minutes_outside) == ("2012-01-05T00:30:00+14:00", "20130")
+
     def test_lord_howe_half_hour_dst(self):
         v = verdict("2024-10-05T15:30:00Z", "sat-sun 00:00-24:00", "Australia/Lord_Howe")
         assert v.local_time == "2024-10-06T02:30:00+11:00"

@@ -10,6 +10,7 @@ from datetime import date
 from ._territories import CLDR_WEEKENDS, DEFAULT_WEEKEND, TERRITORIES
 
 _MAX_CACHED_DAYS = 20000
+_DAY = 86400
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
@@ -30,10 +31,11 @@ def weekday_of(number):
 # Weekends where CLDR is not the law, or not the law on every date. Each entry says
 # which days were the weekend *before* a date; CLDR's current value applies after.
 #  SA: Thursday-Friday until the royal decree of June 2013; Friday-Saturday from 2013-06-29.
-#  AE: Thursday-Friday until 2006-09-01 (federal government), Friday-Saturday until the
-#      move to Saturday-Sunday announced in December 2021, effective 2022-01-01.
+#  AE: Friday-Saturday until the move to Saturday-Sunday announced in December 2021,
+#      effective 2022-01-01. (The federal government rested Thursday-Friday before
+#      2006-09-01; the contract starts the Friday-Saturday weekend at the beginning of time.)
 WEEKEND_HISTORY = {
-    "AE": ((date(2006, 9, 1), (3, 4)), (date(2022, 1, 1), (4, 5))),
+    "AE": ((date(2022, 1, 1), (4, 5)),),
     "SA": ((date(2013, 6, 29), (3, 4)),),
 }
 # Current weekends that CLDR gets wrong.
@@ -131,7 +133,7 @@ class DayPlan:
 class Calendar:
     """Weekly hours on a workweek, minus holidays and closures, day by day."""
 
-    __slots__ = ("hours", "workweek", "_closures", "_plans")
+    __slots__ = ("hours", "workweek", "_closures", "_plans", "_spans")
 
     def __init__(self, hours, workweek, closures):
         """``closures``: {day number: [Closure, ...]}, or a function returning it on first use
@@ -140,6 +142,7 @@ class Calendar:
         self.workweek = workweek
         self._closures = closures
         self._plans = {}
+        self._spans = {}
 
     @property
     def closures(self):
@@ -155,6 +158,23 @@ class Calendar:
                 self._plans.clear()  # events spread over centuries: keep memory bounded
             plan = self._plans[number] = self._plan(number)
         return plan
+
+    def utc_spans(self, zone, number):
+        """Day ``number``'s intervals as (start, end) UTC instants in ``zone``, cached.
+
+        Boundaries that do not exist or exist twice take the offset before the transition.
+        """
+        key = (zone.name, number)
+        spans = self._spans.get(key)
+        if spans is None:
+            if len(self._spans) >= _MAX_CACHED_DAYS:
+                self._spans.clear()
+            midnight = number * _DAY
+            spans = self._spans[key] = tuple(
+                (zone.utc_of_wall(midnight + start), zone.utc_of_wall(midnight + end))
+                for start, end in self.day(number).intervals
+            )
+        return spans
 
     def _plan(self, number):
         is_weekend = self.workweek.is_weekend(number)

@@ -21,6 +21,9 @@ CLOSED_DAY = "closed_day"
 WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 # minutes_outside counts only business intervals this close to the event.
 HORIZON_SECONDS = 14 * 86400
+# Intervals end at most two local days after their start day, and a zone can skip a
+# local day (Pacific/Apia, 2011-12-30): 18 days each way covers 14 days of real time.
+_SCAN_DAYS = 18
 _DAY = 86400
 
 
@@ -94,24 +97,28 @@ def _reason(calendar, plan, number, second):
 
 
 def _minutes_outside(calendar, zone, utc, number):
-    """Minutes (rounded up, at least 1) to the nearest business interval within 14 days."""
+    """Minutes (rounded up, at least 1) to the nearest business interval within 14 days.
+
+    The distance is real elapsed time between instants: to the end of an interval before
+    the event or to the start of one after it. An event outside an interval by the wall
+    clock can still lie within its real-time span when a boundary falls in a DST gap
+    (taken with the offset before the transition); it is then 0, reported as 1 minute.
+    """
     nearest = HORIZON_SECONDS + 1
-    # An interval starts on its day and ends within the two days after: scanning from the
-    # day after the event backwards (and from the day before forwards) sees all candidates.
-    for day in range(number + 1, number - 16, -1):
-        if (number - day - 3) * _DAY > nearest:
+    for step in range(_SCAN_DAYS):
+        if (step - 3) * _DAY > nearest:
             break
-        for _, end in calendar.day(day).intervals:
-            end_utc = zone.utc_of_wall(day * _DAY + end)
-            if end_utc <= utc and utc - end_utc < nearest:
-                nearest = utc - end_utc
-    for day in range(number - 1, number + 16):
-        if (day - number - 2) * _DAY > nearest:
-            break
-        for start, _ in calendar.day(day).intervals:
-            start_utc = zone.utc_of_wall(day * _DAY + start)
-            if start_utc > utc and start_utc - utc < nearest:
-                nearest = start_utc - utc
+        for day in (number - step, number + step + 1) if step else (number, number + 1):
+            for start_utc, end_utc in calendar.utc_spans(zone, day):
+                if end_utc <= utc:
+                    distance = utc - end_utc
+                elif start_utc > utc:
+                    distance = start_utc - utc
+                else:
+                    distance = 0  # within the span: a boundary in a DST gap
+                if distance < nearest:
+                    nearest = distance
     if nearest > HORIZON_SECONDS:
         return ""
     return str(max(1, -(-nearest // 60)))
+
