@@ -116,3 +116,48 @@ def test_subdivisions_users_need_are_shipped(country, subdivisions):
     codes = HolidayCatalog(str(REPO / "lookups")).codes()
     assert len([c for c in codes if c.startswith(country + "-")]) >= subdivisions
 
+
+
+class TestCompanyClosuresLookup:
+    """lookups/ecrofhours_company_closures.csv: admins' closures per profile, no conf edit."""
+
+    @staticmethod
+    def app(tmp_path, rows):
+        (tmp_path / "default").mkdir()
+        (tmp_path / "lookups").mkdir()
+        (tmp_path / "default" / "ecrofhours.conf").write_text(
+            "[profile:ops]\ntimezone = Europe/Berlin\nhours = mon-fri 08:00-18:00\n"
+            "[profile:dev]\ntimezone = Europe/Berlin\nhours = mon-fri 08:00-18:00\n")
+        (tmp_path / "lookups" / "ecrofhours_company_closures.csv").write_text(rows)
+        return open_profiles(str(tmp_path))
+
+    def test_rows_for_the_profile_and_for_all_profiles_apply(self, tmp_path):
+        book = self.app(tmp_path, "profile,date,closes_at,name\n"
+                                  "ops,2025-06-02,,Offsite\n"
+                                  "*,2025-06-03,12:00,Summer party\n"
+                                  "dev,2025-06-04,,Hackathon\n")
+        ops = Annotator(book, {"profile": "ops"})
+        offsite = ops.annotate(at_local("Europe/Berlin", date(2025, 6, 2), 10))
+        party_morning = ops.annotate(at_local("Europe/Berlin", date(2025, 6, 3), 11))
+        party = ops.annotate(at_local("Europe/Berlin", date(2025, 6, 3), 13))
+        hackathon = ops.annotate(at_local("Europe/Berlin", date(2025, 6, 4), 10))
+        assert (offsite["off_hours_reason"], offsite["holiday_name"]) == ("holiday", "Offsite")
+        assert (party_morning["off_hours_reason"], party["off_hours_reason"]) == ("business_hours", "holiday")
+        assert party["holiday_name"] == "Summer party"
+        assert (hackathon["off_hours_reason"], hackathon["holiday_name"]) == ("business_hours", "")
+
+    def test_a_nameless_row_is_a_company_closure(self, tmp_path):
+        book = self.app(tmp_path, "date,profile\n2025-06-02,ops\n")
+        fields = Annotator(book, {"profile": "ops"}).annotate(at_local("Europe/Berlin", date(2025, 6, 2), 10))
+        assert fields["holiday_name"] == "Company closure"
+
+    def test_a_bad_row_names_the_lookup_and_line(self, tmp_path):
+        book = self.app(tmp_path, "profile,date,closes_at,name\nops,2025-06-02,,Offsite\nops,2025-13-01,,Oops\n")
+        with pytest.raises(ValueError, match=r"^lookups/ecrofhours_company_closures.csv line 3: "
+                                             r"invalid closure '2025-13-01'"):
+            Annotator(book, {"profile": "ops"})
+
+    def test_missing_columns(self, tmp_path):
+        book = self.app(tmp_path, "team,day\nops,2025-06-02\n")
+        with pytest.raises(ValueError, match="needs the columns profile, date"):
+            Annotator(book, {"profile": "ops"})

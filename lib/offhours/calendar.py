@@ -94,28 +94,41 @@ CLOSURES_FORM = "YYYY-MM-DD[ HH:MM][, ...], e.g. \"2025-12-24 12:00, 2025-12-31\
 _CLOSURE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:\s+(\d{1,2}):(\d{2}))?$")
 
 
+def parse_closure(text, name=COMPANY_CLOSURE):
+    """``(day number, Closure)`` from ``YYYY-MM-DD[ HH:MM]``; raises ValueError."""
+    match = _CLOSURE.match(text.strip())
+    try:
+        if not match:
+            raise ValueError
+        year, month, day, hour, minute = match.groups()
+        number = day_number(date(int(year), int(month), int(day)))
+        closes_at = 0
+        if hour is not None:
+            if int(hour) > 23 or int(minute) > 59:
+                raise ValueError
+            closes_at = int(hour) * 3600 + int(minute) * 60
+    except ValueError:
+        raise ValueError(f"invalid closure {text.strip()!r}: expected {CLOSURES_FORM}") from None
+    return number, Closure(name, closes_at)
+
+
 def parse_closures(text):
-    """``closures`` key: {day number: Closure}; raises ValueError on a bad entry."""
+    """``closures`` key: {day number: [Closure, ...]}; raises ValueError on a bad entry."""
     closures = {}
     for part in text.split(","):
-        part = part.strip()
-        if not part:
-            continue
-        match = _CLOSURE.match(part)
-        try:
-            if not match:
-                raise ValueError
-            year, month, day, hour, minute = match.groups()
-            number = day_number(date(int(year), int(month), int(day)))
-            closes_at = 0
-            if hour is not None:
-                if int(hour) > 23 or int(minute) > 59:
-                    raise ValueError
-                closes_at = int(hour) * 3600 + int(minute) * 60
-        except ValueError:
-            raise ValueError(f"invalid closure {part!r}: expected {CLOSURES_FORM}") from None
-        closures.setdefault(number, []).append(Closure(COMPANY_CLOSURE, closes_at))
+        if part.strip():
+            number, closure = parse_closure(part)
+            closures.setdefault(number, []).append(closure)
     return closures
+
+
+def merge_closures(*mappings):
+    """One {day number: [Closure, ...]} from several."""
+    merged = {}
+    for mapping in mappings:
+        for number, closures in mapping.items():
+            merged[number] = merged.get(number, []) + closures
+    return merged
 
 
 class DayPlan:

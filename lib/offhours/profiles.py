@@ -15,7 +15,7 @@ the locale (only ``workdays`` does). Invocation options override single keys.
 import re
 
 from ._territories import TERRITORIES
-from .calendar import Calendar, Workweek, parse_closures
+from .calendar import Calendar, Workweek, merge_closures, parse_closures
 from .hours import parse_hours
 from .zones import resolve_zone
 
@@ -150,13 +150,14 @@ class ProfileBook:
             codes = value("holidays", lambda text: parse_holiday_codes(text, self._catalog))
         else:
             codes = (territory,) if territory in self._catalog.codes() else ()
-        company = value("closures", parse_closures) or {}
+        try:
+            listed = self._catalog.company_closures(name)
+        except ValueError as error:
+            raise ProfileError(f"{error} (profile {name!r})") from None
+        company = merge_closures(value("closures", parse_closures) or {}, listed)
 
         def public_and_company_closures():
-            closures = self._catalog.closures(codes)
-            for number, extra in company.items():
-                closures[number] = closures.get(number, []) + extra
-            return closures
+            return merge_closures(self._catalog.closures(codes), company)
 
         calendar = Calendar(hours, Workweek(territory), public_and_company_closures if codes else company)
         return Profile(name, zone, calendar, locale)
