@@ -11,7 +11,10 @@ from offhours.profiles import PROFILE_KEYS, SETTINGS_KEYS, ProfileBook
 
 DEFAULT = REPO / "default"
 CONFS = sorted(DEFAULT.glob("*.conf"))
-SORTED_CONFS = ("app.conf", "commands.conf", "distsearch.conf", "ecrofhours.conf")
+SORTED_CONFS = (
+    "app.conf", "commands.conf", "distsearch.conf", "ecrofhours.conf", "macros.conf", "savedsearches.conf",
+    "server.conf",
+)
 
 
 def conf(name):

@@ -1,79 +1,50 @@
-"""``make demo``: tools/demo.py end to end, and the sample events it runs on (tools/sample_events.py).
+"""``make demo`` (tools/demo.py) end to end, and the synthetic week it runs on (tools/sample_events.py).
 
-Expected verdicts are computed here from each event's time and the contract (the ``utc`` profile:
-mon-fri 08:00-20:00 UTC; the demo's local policy: mon-fri 08:00-18:00 in ``team_tz``; no holidays),
-with zones read from the ``tzdata`` package, not from the engine.
+What the rules must report is computed by the oracle of tests/test_detections.py (contract rules,
+tzdata zones, the holidays package), not read from the demo's output.
 """
 
 from __future__ import annotations
 
-import importlib.resources
 import ipaddress
 import json
 import os
 import re
 import subprocess
 import sys
-import zoneinfo
 from datetime import datetime, timezone
-from pathlib import Path
 
+import holidays as holiday_calendars
 import pytest
 
+from conftest import REPO
+from test_detections import expected, principal, push_time, shipped_profile, tuned_profile, tzdata_zone
 from tools import demo
-from tools.sample_events import PUSHES, TEAM_TZ_FIELD, putimage_events
+from tools.sample_events import PUSHES, cloudtrail_events, security_lake_events
+from tools.spl import SplError
 
-REPO = Path(__file__).resolve().parents[1]
-FIELDS = (
-    "_time", "eventTime", "eventSource", "eventName", "awsRegion", "sourceIPAddress", "userAgent",
-    "userIdentity.type", "userIdentity.arn", "recipientAccountId", "requestParameters.repositoryName",
-    TEAM_TZ_FIELD,
+CLOUDTRAIL_FIELDS = (
+    "_time", "_raw", "sourcetype", "eventTime", "eventSource", "eventName", "awsRegion", "sourceIPAddress",
+    "userAgent", "userIdentity.type", "userIdentity.arn", "userIdentity.accountId", "recipientAccountId",
+    "requestParameters.repositoryName", "responseElements.image.imageId.imageDigest", "date_hour", "date_wday",
+)
+OCSF_FIELDS = (
+    "_time", "_raw", "sourcetype", "time", "api.operation", "api.service.name", "api.request.data",
+    "actor.user.uid", "actor.user.type", "actor.user.account.uid", "cloud.region", "cloud.provider",
+    "http_request.user_agent", "metadata.uid", "metadata.version",
 )
 DOC_NETS = [ipaddress.ip_network(net) for net in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24")]
-ROW = re.compile(
-    r"(?P<mark>\*)?\s*(?P<principal>\S+)\s+(?P<utc>\w{3} \d\d:\d\d:\d\d)\s+(?P<local>\w{3} \S+)\s+"
-    r"(?P<zone>\S+)\s+(?P<off>[01-])\s+(?P<reason>\w+)"
-)
 
 
-def tzdata_zone(name: str) -> zoneinfo.ZoneInfo:
-    """A zone from the tzdata package, whatever zoneinfo's search path is."""
-    package, _, leaf = f"tzdata.zoneinfo.{name.replace('/', '.')}".rpartition(".")
-    with importlib.resources.files(package).joinpath(leaf).open("rb") as data:
-        return zoneinfo.ZoneInfo.from_file(data, key=name)
-
-
-def event_time(event: dict) -> datetime:
-    return datetime.strptime(event["eventTime"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
-
-
-def expected(when: datetime, start: int, end: int) -> tuple[str, str]:
-    """(off_hours, reason) for mon-fri <start>:00-<end>:00 on ``when``'s wall clock, no holidays."""
-    if when.weekday() >= 5:
-        return "1", "weekend"
-    if when.hour < start:
-        return "1", "before_hours"
-    if when.hour >= end:
-        return "1", "after_hours"
-    return "0", "business_hours"
-
-
-def expected_utc(event: dict) -> tuple[str, str]:
-    return expected(event_time(event), 8, 20)
-
-
-def expected_local(event: dict) -> tuple[str, str]:
-    return expected(event_time(event).astimezone(tzdata_zone(event[TEAM_TZ_FIELD])), 8, 18)
-
-
-# --- the sample events ------------------------------------------------------------------------
+# --- the sample week ---------------------------------------------------------------------------
 
 
 def test_sample_events_are_deterministic():
     """Same events on every call and in fresh processes with different hash seeds."""
-    events = putimage_events()
-    assert events == putimage_events()
-    code = "import json; from tools.sample_events import putimage_events; print(json.dumps(putimage_events()))"
+    events = cloudtrail_events() + security_lake_events()
+    assert events == cloudtrail_events() + security_lake_events()
+    code = ("import json; from tools.sample_events import cloudtrail_events, security_lake_events; "
+            "print(json.dumps(cloudtrail_events() + security_lake_events()))")
     for seed in ("1", "2"):
         env = {**os.environ, "PYTHONHASHSEED": seed}
         out = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True,
@@ -81,27 +52,42 @@ def test_sample_events_are_deterministic():
         assert json.loads(out) == events
 
 
-def test_sample_events_have_the_cloudtrail_fields():
-    events = putimage_events()
-    assert 10 <= len(events) <= 14
+def test_cloudtrail_events_are_raw_cloudtrail_as_splunk_extracts_it():
+    events = cloudtrail_events()
+    assert len(events) == len(PUSHES)
     for event in events:
-        assert all(isinstance(event.get(name), str) and event[name] for name in FIELDS), event
+        assert all(isinstance(event.get(name), str) and event[name] for name in CLOUDTRAIL_FIELDS), event
+        record = json.loads(event["_raw"])
+        when = datetime.strptime(record["eventTime"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+        assert event["_time"] == str(int(when.timestamp())) and event["sourcetype"] == "aws:cloudtrail"
+        assert (event["date_hour"], event["date_wday"]) == (str(when.hour), when.strftime("%A").lower())
         assert (event["eventSource"], event["eventName"]) == ("ecr.amazonaws.com", "PutImage")
-        assert event["_time"] == str(int(event_time(event).timestamp()))
-        assert event["recipientAccountId"] == "111122223333"
-        assert any(ipaddress.ip_address(event["sourceIPAddress"]) in net for net in DOC_NETS)
-        assert json.loads(event["_raw"])["eventTime"] == event["eventTime"]
+        assert not {"user", "src", "signature", "off_hours", "repository"} & set(event)  # nothing pre-computed
         if event["userIdentity.type"] == "AssumedRole":
             assert "userIdentity.userName" not in event
             assert event["userIdentity.sessionContext.sessionIssuer.userName"]
         else:
-            assert event["userIdentity.type"] == "IAMUser"
             assert event["userIdentity.arn"].endswith(":user/" + event["userIdentity.userName"])
-        if "requestParameters.imageTag" not in event:  # pushed by digest
-            assert event["requestParameters.imageDigest"].startswith("sha256:")
+        if event["sourceIPAddress"] != "AWS Internal":
+            assert any(ipaddress.ip_address(event["sourceIPAddress"]) in net for net in DOC_NETS)
     assert [int(event["_time"]) for event in events] == sorted(int(event["_time"]) for event in events)
-    assert any(event["userIdentity.type"] == "AssumedRole" for event in events)
-    assert any("requestParameters.imageTag" not in event for event in events)
+
+
+def test_security_lake_events_are_ocsf_1_1_0_of_the_same_pushes():
+    cloudtrail = {event["eventID"]: event for event in cloudtrail_events()}
+    for event in security_lake_events():
+        assert all(isinstance(event.get(name), str) and event[name] for name in OCSF_FIELDS), event
+        twin = cloudtrail[event["metadata.uid"]]
+        assert (event["sourcetype"], event["metadata.version"], event["api.operation"]) == ("aws:asl", "1.1.0",
+                                                                                           "PutImage")
+        assert event["time"] == twin["_time"] + "000" and event["_time"] == twin["_time"]  # epoch ms
+        assert event["actor.user.uid"] == twin["userIdentity.arn"]
+        assert event["actor.user.account.uid"] == twin["userIdentity.accountId"]
+        assert event["cloud.region"] == twin["awsRegion"]
+        assert event["http_request.user_agent"] == twin["userAgent"]
+        assert event.get("src_endpoint.ip", event.get("src_endpoint.domain")) == twin["sourceIPAddress"]
+        assert json.loads(event["api.request.data"])["repositoryName"] == twin["requestParameters.repositoryName"]
+    assert any(isinstance(value, list) for event in security_lake_events() for value in event.values())
 
 
 def test_sample_local_times_agree_with_the_zone_database():
@@ -112,16 +98,22 @@ def test_sample_local_times_agree_with_the_zone_database():
 
 
 def test_sample_covers_the_interesting_cases():
-    """Both boundaries of upstream's hours, a weekend push, and both directions of disagreement."""
-    events = putimage_events()
-    clocks = {event_time(event).strftime("%H:%M:%S") for event in events}
+    """Both edges of upstream's hours, a weekend, a German and a US holiday, night CI, assumed roles,
+    a push by digest, a push relayed by AWS, several zones."""
+    clocks = {push_time(push).strftime("%H:%M:%S") for push in PUSHES}
     assert {"08:00:00", "20:00:00"} <= clocks
-    assert any(event_time(event).weekday() >= 5 and expected_local(event)[1] == "weekend" for event in events)
-    pairs = {(expected_utc(event)[0], expected_local(event)[0]) for event in events}
-    assert {("1", "0"), ("0", "1"), ("1", "1"), ("0", "0")} <= pairs
+    assert any(push_time(push).weekday() >= 5 for push in PUSHES)
+    for country, zone in (("DE", "Europe/Berlin"), ("US", "America/New_York")):
+        calendar = holiday_calendars.country_holidays(country, years=2026)
+        assert any(datetime.fromisoformat(push.local_time).date() in calendar for push in PUSHES
+                   if push.team_tz == zone), country
+    ci = [push for push in PUSHES if push.assumed_role]
+    assert ci and any(not 6 <= datetime.fromisoformat(push.local_time).hour < 22 for push in ci)
+    assert any(push.tag is None for push in PUSHES) and any(push.source == "AWS Internal" for push in PUSHES)
+    assert len({push.team_tz for push in PUSHES}) >= 5
 
 
-# --- the demo ---------------------------------------------------------------------------------
+# --- the demo ----------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -134,63 +126,64 @@ def demo_output():
     return done.stdout
 
 
-def runs(output: str) -> dict[str, list[dict]]:
-    """The parsed table rows of each run, by its SPL line."""
-    tables: dict[str, list[dict]] = {}
-    current = None
-    for line in output.splitlines():
-        if re.match(r"\[\d\] \| ecrofhours", line):
-            current = tables.setdefault(line.split(" ", 1)[1], [])
-        elif current is not None and (match := ROW.fullmatch(line.rstrip())):
-            current.append(match.groupdict())
-        elif not line.strip():
-            current = None
-    return tables
+def section(output: str, number: int) -> str:
+    return re.split(r"^\[\d\] ", output, flags=re.M)[number]
 
 
-def test_demo_is_short_and_shows_both_runs(demo_output):
-    assert len(demo_output.splitlines()) < 60
-    tables = runs(demo_output)
-    assert list(tables) == ["| ecrofhours", '| ecrofhours tzfield=team_tz hours="mon-fri 08:00-18:00"']
-    events = putimage_events()
-    for rows in tables.values():
-        assert [row["principal"] for row in rows] == [demo.principal(event) for event in events]
-        assert [row["utc"] for row in rows] == [event_time(event).strftime("%a %H:%M:%S") for event in events]
+def table_rows(text: str) -> set[tuple[str, str, str, str]]:
+    """(user, reason, local time, zone) of each result row a section prints."""
+    pattern = r"^  (\S+) +\S+ +(\w+) +(\d{4}-\d\d-\d\dT\S+) +(\S+)"
+    return set(re.findall(pattern, text, flags=re.M))
 
 
-def test_demo_verdicts_follow_the_contract(demo_output):
-    events = putimage_events()
-    upstream, local = runs(demo_output).values()
-    for event, row in zip(events, upstream):
-        assert (row["off"], row["reason"], row["zone"]) == (*expected_utc(event), "UTC"), row
-    for event, row in zip(events, local):
-        when = event_time(event).astimezone(tzdata_zone(event[TEAM_TZ_FIELD]))
-        assert row["local"] == when.strftime("%a %H:%M:%S") + when.isoformat()[-6:], row
-        assert (row["off"], row["reason"], row["zone"]) == (*expected_local(event), event[TEAM_TZ_FIELD]), row
+def expected_rows(profile_of) -> set[tuple[str, str, str, str]]:
+    return {(user, reason, local_time, zone) for user, _, _, reason, local_time, zone in expected(profile_of)}
 
 
-def test_demo_boundaries(demo_output):
-    """Under utc, 08:00:00 UTC is inside (start included) and 20:00:00 UTC outside (end excluded)."""
-    upstream = runs(demo_output)["| ecrofhours"]
-    reasons = {row["utc"][4:]: (row["off"], row["reason"]) for row in upstream}
-    assert reasons["08:00:00"] == ("0", "business_hours")
-    assert reasons["20:00:00"] == ("1", "after_hours")
+def test_demo_is_short_and_shows_both_rules_before_and_after_tuning(demo_output):
+    assert len(demo_output.splitlines()) < 120
+    shipped, tuned = (len(expected(profile)) for profile in (shipped_profile, tuned_profile))
+    assert f"results: CloudTrail rule {shipped}, Security Lake rule {shipped}" in section(demo_output, 1)
+    assert f"results: CloudTrail rule {tuned}, Security Lake rule {tuned}" in section(demo_output, 2)
+    assert "profile=utc" in section(demo_output, 1) and demo.POLICY in section(demo_output, 2).replace("\n      ", " ")
 
 
-def test_demo_marks_and_counts_the_differing_verdicts(demo_output):
-    events = putimage_events()
-    differ = [expected_utc(event)[0] != expected_local(event)[0] for event in events]
-    _, local = runs(demo_output).values()
-    assert [row["mark"] == "*" for row in local] == differ
-    assert f"{sum(differ)} of {len(events)} verdicts differ" in demo_output
-    assert sum(differ) > 0
+def test_demo_prints_what_the_rules_report(demo_output):
+    assert table_rows(section(demo_output, 1)) == expected_rows(shipped_profile)
+    assert table_rows(section(demo_output, 2)) == expected_rows(tuned_profile)
+    assert "only" not in section(demo_output, 1) + section(demo_output, 2)  # both rules, same uploads
 
 
-def test_demo_stops_on_an_error_message():
-    """An ERROR from the command (here: an unknown zone) makes the demo exit non-zero."""
+def test_demo_compares_with_the_upstream_searches(demo_output, shared_reference):
+    comparison = section(demo_output, 3)
+    rows = re.findall(r"^  (\S+) +(\w{3} \d\d:\d\d) +.*? (off|-) +(off|-) +(\w+|-) +(\w+|-) *(.*)$",
+                      comparison, flags=re.M)
+    assert len(rows) == len(PUSHES)
+    for push, (user, utc, v12, _, shipped, tuned, note) in zip(sorted(PUSHES, key=push_time), rows):
+        assert (user, utc) == (principal(push), push_time(push).strftime("%a %H:%M"))
+        assert (v12 == "off") == (shipped != "-")  # the shipped utc profile has upstream's hours
+        if tuned not in ("-", "filtered") and v12 == "-":
+            assert note.startswith("missed")
+    assert "CT v12 reports 0 of the" in comparison and "ASL v11 reports 0 of the" in comparison
+    assert "bucketName" in comparison
+
+
+def test_demo_runs_without_the_reference_folder(tmp_path, monkeypatch, capsys):
     if not (REPO / "lib" / "splunklib").is_dir():
         pytest.skip("lib/ has no vendored splunklib: run `make lib`")
-    with pytest.raises(SystemExit) as stopped:
-        demo.run(demo.splunk_python(), ["tz=Mars/Olympus_Mons"], putimage_events())
-    message = str(stopped.value.code)
-    assert "failed" in message and "tz" in message.split("): ", 1)[1]  # the command's ERROR names the option
+    monkeypatch.setattr(demo, "REFERENCE", tmp_path / "absent")
+    assert demo.main() == 0
+    output = capsys.readouterr().out
+    assert "[3] Comparison with the upstream searches skipped" in output
+    assert table_rows(section(output, 2)) == expected_rows(tuned_profile)
+
+
+def test_a_failing_search_stops_the_demo(tmp_path):
+    """An ERROR from the command (here an unknown zone in the policy) is an error, not a result."""
+    if not (REPO / "lib" / "splunklib").is_dir():
+        pytest.skip("lib/ has no vendored splunklib: run `make lib`")
+    broken = demo.App(REPO).with_local(tmp_path / "app", {
+        "local/macros.conf": "[ecrofhours_business_hours(1)]\n"
+                             "definition = ecrofhours tz=Mars/Olympus_Mons timefield=$timefield$\n"})
+    with pytest.raises(SplError, match="tz=Mars/Olympus_Mons"):
+        demo.run_rules(broken, demo.variant_events())

@@ -1,124 +1,223 @@
-"""``make demo``: run the real ``ecrofhours`` command over a week of sample ECR pushes, twice.
+"""``make demo``: both detection rules, end to end, on a synthetic week of ECR pushes.
 
-The command runs as Splunk runs it, through the SCP v2 driver (``tools/scpv2.py``), under the
-bare Python 3.9 Splunk ships (``$PY39`` or pyenv's 3.9.18; else this interpreter):
+Each rule's search runs exactly as ``default/savedsearches.conf`` writes it, macros expanded,
+through the strict SPL evaluator (``tools/spl``); ``ecrofhours`` is the real ``bin/ecrofhours.py``
+over the Search Command Protocol v2 driver, under the bare Python 3.9 Splunk ships ($PY39 or
+pyenv's 3.9.18, else this interpreter). The events (``tools/sample_events.py``) are the same 15
+pushes as CloudTrail JSON and as Security Lake OCSF 1.1.0 JSON.
 
-1. ``| ecrofhours``: the shipped default profile ``utc``, the upstream detection's hours
-   (mon-fri 08:00-20:00 UTC);
-2. ``| ecrofhours tzfield=team_tz hours="mon-fri 08:00-18:00"``: each team's own working day.
+1. As shipped: the policy macro says ``profile=utc`` (upstream's hours, judged at event time).
+2. Tuned, as an admin would in ``local/``: the organisation's profile ``berlin``, team profiles
+   for the people abroad picked by a lookup (``profilefield``), CI roles excluded in the filters.
+3. Splunk's upstream searches (``../shared/reference/upstream-detections``) on the same events
+   through the same evaluator, side by side with ours; skipped when that folder is absent.
 
-Prints one table per run and how many verdicts differ. Exits 1 if the command fails or reports
-an ERROR.
+Exits 1 when a search fails (an unsupported command, an ERROR from ecrofhours).
 """
 
 from __future__ import annotations
 
-import os
-import shutil
+import re
 import subprocess
 import sys
+import tempfile
+import textwrap
 from datetime import datetime, timezone
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+sys.path[:0] = [str(REPO), str(REPO / "lib")]
 
-from tools.sample_events import TEAM_TZ_FIELD, putimage_events  # noqa: E402
-from tools.scpv2 import ProtocolError, Session, run_command  # noqa: E402
+from tools.sample_events import PUSHES, cloudtrail_events, event_id, security_lake_events  # noqa: E402
+from tools.spl import App, SplError  # noqa: E402
+from tools.spl.commands import Stats  # noqa: E402
+from tools.spl.escu import FOLDER, escu_evaluator, upstream_detections  # noqa: E402
 
-COMMAND = REPO / "bin" / "ecrofhours.py"
-RUNS = (
-    ("shipped default profile utc: mon-fri 08:00-20:00 UTC, the upstream detection's hours", []),
-    ("local business hours: mon-fri 08:00-18:00 in each event's team_tz",
-     [f"tzfield={TEAM_TZ_FIELD}", "hours=mon-fri 08:00-18:00"]),
-)
-HEADER = ("", "principal", "UTC", "local time", "zone", "off", "reason")
-
-
-def splunk_python() -> str:
-    """The interpreter Splunk would run the command with: Python 3.9.18 if installed."""
-    candidate = os.environ.get("PY39")
-    if not candidate:
-        root = os.path.expanduser("~/.pyenv")
-        if shutil.which("pyenv"):
-            found = subprocess.run(["pyenv", "root"], capture_output=True, text=True, check=False)
-            root = found.stdout.strip() or root
-        candidate = os.path.join(root, "versions", "3.9.18", "bin", "python3.9")
-    return candidate if os.access(candidate, os.X_OK) else sys.executable
-
-
-def principal(event: dict) -> str:
-    """The IAM user name, else the assumed role (session issuer), else the ARN."""
-    return (event.get("userIdentity.userName")
-            or event.get("userIdentity.sessionContext.sessionIssuer.userName")
-            or event.get("userIdentity.arn", "?"))
-
-
-def spl(args: list[str]) -> str:
-    """The invocation as typed in a search."""
-    quoted = [f'{name}="{value}"' if " " in value else arg
-              for arg in args for name, _, value in [arg.partition("=")]]
-    return " ".join(["| ecrofhours", *quoted])
-
-
-def run(python: str, args: list[str], events: list[dict]) -> Session:
-    """Run the command over the events; exit 1 on a failure or an ERROR message."""
-    try:
-        session = run_command([python, str(COMMAND)], args, events, cwd=str(REPO))
-    except (ProtocolError, TimeoutError) as error:
-        sys.exit(f"demo: {spl(args)} did not complete: {error}")
-    errors = [text for level, text in session.messages if level in ("ERROR", "FATAL")]
-    if session.returncode != 0 or errors or len(session.records) != len(events):
-        detail = "; ".join(errors) or session.stderr.strip()[-2000:] or "no output"
-        sys.exit(f"demo: {spl(args)} failed (exit {session.returncode}, "
-                 f"{len(session.records)} of {len(events)} events): {detail}")
-    return session
+REFERENCE = REPO.parent / "shared" / "reference"
+RULES = {
+    "CloudTrail": "ecrofhours - AWS ECR Container Upload Outside Business Hours - Rule",
+    "Security Lake": "ecrofhours - ASL AWS ECR Container Upload Outside Business Hours - Rule",
+}
+UPSTREAM = {
+    "CloudTrail": "AWS ECR Container Upload Outside Business Hours",
+    "Security Lake": "ASL AWS ECR Container Upload Outside Business Hours",
+}
+SEARCHER_TZ = "Europe/Berlin"
+"""The zone of the user the upstream searches run as (their strftime renders in it)."""
+CI_ROLES = ("codebuild-base-images", "github-actions-ecr-push")
+POLICY = ("lookup team_profiles.csv user OUTPUT profile AS team_profile"
+          " | ecrofhours profile=berlin profilefield=team_profile timefield=$timefield$")
+CI_FILTER = "search NOT user IN (" + ", ".join(f'"{role}"' for role in CI_ROLES) + ")"
+TUNING = {
+    "local/macros.conf": (
+        "[ecrofhours_asl_aws_ecr_container_upload_outside_business_hours_filter]\n"
+        f"definition = {CI_FILTER}\n\n"
+        "[ecrofhours_aws_ecr_container_upload_outside_business_hours_filter]\n"
+        f"definition = {CI_FILTER}\n\n"
+        "[ecrofhours_business_hours(1)]\n"
+        f"definition = {POLICY}\n"
+    ),
+    "local/ecrofhours.conf": (
+        "[profile:sydney]\nhours = mon-fri 08:00-18:00\nlocale = en_AU\ntimezone = Australia/Sydney\n\n"
+        "[profile:tokyo]\nhours = mon-fri 09:00-18:00\nlocale = ja_JP\ntimezone = Asia/Tokyo\n\n"
+        "[profile:us_pacific]\nhours = mon-fri 08:00-18:00\nlocale = en_US\ntimezone = America/Los_Angeles\n"
+    ),
+    "lookups/team_profiles.csv": (
+        "user,profile\nkenji.tanaka,tokyo\nmichael.chen,us_eastern\nolivia.nguyen,sydney\nsofia.ramirez,us_pacific\n"
+    ),
+}
+"""An organisation in Berlin with people abroad: what its admin adds to the app (``local/``)."""
 
 
-def rows(records: list[dict], marks: list[str]) -> list[tuple[str, ...]]:
+def variant_events() -> dict[str, list[dict]]:
+    return {"CloudTrail": cloudtrail_events(), "Security Lake": security_lake_events()}
+
+
+def run_rules(app: App, events: dict[str, list[dict]]) -> dict[str, list[dict]]:
+    """Each rule's results over its variant's events (SplError if a search fails)."""
+    return {variant: app.run_saved_search(RULES[variant], events[variant]) for variant in RULES}
+
+
+def upload(row: dict) -> tuple[str, str, str]:
+    """What identifies one upload in a rule's results: who, which repository, which image."""
+    return row["user"], row["repository"], row["image_tag"]
+
+
+def image(row: dict) -> str:
+    tag = row["image_tag"]
+    return f"{row['repository']}@{tag[:19]}…" if tag.startswith("sha256:") else f"{row['repository']}:{tag}"
+
+
+def say(text: str, indent: int = 4) -> None:
+    """Print text wrapped to 118 columns, indented, continuation lines indented two more."""
+    print(textwrap.fill(text, 118, initial_indent=" " * indent, subsequent_indent=" " * (indent + 2),
+                        break_on_hyphens=False, break_long_words=False))
+
+
+def print_table(header: tuple[str, ...], table: list[tuple[str, ...]], indent: str = "  ") -> None:
+    """Rows under a header, aligned; a column with no value in any row is left out."""
+    keep = [i for i in range(len(header)) if any(row[i] for row in table)]
+    widths = {i: max(len(row[i]) for row in [header, *table]) for i in keep}
+    for row in [header, *table]:
+        print(indent + "  ".join(row[i].ljust(widths[i]) for i in keep).rstrip())
+
+
+def print_results(results: dict[str, list[dict]], risk_message: str) -> None:
+    """One table of the uploads the rules report (marked when only one rule does), and the risk."""
+    found = {variant: {upload(row): row for row in rows} for variant, rows in results.items()}
+    rows = {key: row for variant in found for key, row in found[variant].items()}
+    print("    results: " + ", ".join(f"{variant} rule {len(found[variant])}" for variant in found))
     table = []
-    for record, mark in zip(records, marks):
-        utc = datetime.strptime(record["eventTime"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
-        local = record.get("local_time", "")
-        local = f"{record.get('local_wday', '')[:3].capitalize()} {local[11:]}" if local else "-"
-        table.append((mark, principal(record), utc.strftime("%a %H:%M:%S"), local, record.get("bh_tz", "-"),
-                      record.get("off_hours", "-"), record.get("off_hours_reason", "-")))
-    return table
+    for key in sorted(rows, key=lambda key: _utc(rows[key])):
+        row = rows[key]
+        only = [variant for variant in found if key in found[variant]]
+        table.append((row["user"], image(row), row["off_hours_reason"], row["local_time"], row["bh_tz"],
+                      "" if len(only) == len(found) else f"{only[0]} only"))
+    print_table(("user", "image", "reason", "local time", "zone", ""), table)
+    cloudtrail = results["CloudTrail"]
+    with_ip = sum("src_ip" in row for row in cloudtrail)
+    say(f"risk: user +20 for each; src_ip threat object for {with_ip} of {len(cloudtrail)} (none for 'AWS Internal')")
+    if cloudtrail:
+        example = min(cloudtrail, key=_utc)
+        say("risk message: " + re.sub(r"\$(\w+)\$", lambda m: str(example.get(m.group(1), "")), risk_message))
 
 
-def print_table(table: list[tuple[str, ...]]) -> None:
-    """Print the rows under HEADER, aligned; a column empty throughout is left out."""
-    widths = [max(len(row[i]) for row in [HEADER, *table]) for i in range(len(HEADER))]
-    for row in [HEADER, *table]:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths) if width).rstrip())
+def _utc(row: dict) -> str:
+    """A result's first time as UTC text, for ordering (firstTime is in the searcher's zone)."""
+    return datetime.strptime(row["firstTime"], "%Y-%m-%dT%H:%M:%S%z").astimezone(timezone.utc).isoformat()
+
+
+def compare_with_upstream(tuned: App, events: dict[str, list[dict]], results: dict[str, dict[str, list[dict]]]) -> None:
+    """Per push: what each upstream search's time test selects, next to what our rules report."""
+    detections = upstream_detections(REFERENCE)
+    evaluator = escu_evaluator(REFERENCE, SEARCHER_TZ)
+    selected, reported = {}, []
+    for variant, name in UPSTREAM.items():
+        detection = detections[name]
+        commands = evaluator.parse(detection.search)
+        at = next(i for i, command in enumerate(commands) if isinstance(command, Stats))
+        chosen = evaluator.execute(commands[:at], events[variant])
+        selected[variant] = {event.get("eventID") or event["metadata.uid"] for event in chosen}
+        missing = [name for name in commands[at].by if all(name not in event for event in chosen)]
+        final = evaluator.execute(commands, events[variant])
+        reported.append(f"{_short(variant)} v{detection.version} reports {len(final)} of the {len(chosen)} uploads it "
+                        f"selects: its stats BY drops events without {', '.join(missing) or '-'}.")
+    policy = tuned.evaluator().run(
+        "`ecrofhours_aws_ecr_container_upload_outside_business_hours` | table eventID", events["CloudTrail"])
+    off_policy = {row["eventID"] for row in policy}
+    shipped, tuned_rule = (_by_instant(results[stage]["CloudTrail"]) for stage in ("shipped", "tuned"))
+    cloudtrail = {event["eventID"]: event for event in events["CloudTrail"]}
+    print(f"\n[3] Splunk's upstream searches (ESCU) on the same events, run as a user in {SEARCHER_TZ}")
+    say("CT v12 tests date_hour>=20 OR date_hour<8 OR weekend (date_*: the raw UTC clock); ASL v11 tests strftime "
+        "in the searcher's zone and weekday=Saturday (a field, not text). off: selected by that test; shipped, "
+        "tuned: what our CloudTrail rule reports (filtered: off-hours, removed by the filter macro).")
+    table = []
+    for number in sorted(range(len(PUSHES)), key=lambda n: int(cloudtrail[event_id(n)]["_time"])):
+        push, instant = PUSHES[number], int(cloudtrail[event_id(number)]["_time"])
+        v12, v11 = (event_id(number) in selected[variant] for variant in UPSTREAM)
+        ours = tuned_rule.get(instant) or ("filtered" if event_id(number) in off_policy else "-")
+        local = datetime.fromisoformat(push.local_time)
+        table.append((push.role or push.principal, f"{local.astimezone(timezone.utc):%a %H:%M}",
+                      f"{local:%a %H:%M} {push.team_tz.split('/')[-1].replace('_', ' ')}",
+                      "off" if v12 else "-", "off" if v11 else "-", shipped.get(instant, "-"), ours,
+                      _note(v12, v11, ours, local)))
+    print_table(("push by", "UTC", "team's local time", "CT v12", "ASL v11", "shipped", "tuned", "upstream"), table)
+    for line in reported:
+        say(line)
+
+
+def _by_instant(rows: list[dict]) -> dict[int, str]:
+    """A rule's reasons by the epoch second of each result's local time (one push each here)."""
+    return {int(datetime.fromisoformat(row["local_time"]).timestamp()): row["off_hours_reason"] for row in rows}
+
+
+def _short(variant: str) -> str:
+    return "CT" if variant == "CloudTrail" else "ASL"
+
+
+def _note(v12: bool, v11: bool, tuned: str, local: datetime) -> str:
+    """How the upstream time tests fare against the tuned policy, in a few words."""
+    if tuned not in ("-", "filtered") and not (v12 or v11):
+        return "missed"
+    notes = ["false alarm"] if tuned == "-" and (v12 or v11) else []
+    if v12 and not v11 and local.weekday() >= 5:
+        notes.append("v11: no weekend")
+    elif v12 != v11:
+        notes.append("v11 differs")
+    return ", ".join(notes)
 
 
 def main() -> int:
-    events = putimage_events()
-    python = splunk_python()
+    events = variant_events()
+    shipped = App(REPO)
+    python = shipped.python
     version = subprocess.run([python, "-V"], capture_output=True, text=True, check=False).stdout.strip()
-    first, last = (datetime.fromtimestamp(int(events[i]["_time"]), timezone.utc) for i in (0, -1))
-    print(f"ecrofhours demo: {len(events)} synthetic CloudTrail PutImage events, "
-          f"{first:%a %Y-%m-%d} to {last:%a %Y-%m-%d} UTC")
-    print(f"command: bin/ecrofhours.py on {version or python}, over the SCP v2 driver")
-
-    verdicts = []
-    for number, (title, args) in enumerate(RUNS, 1):
-        session = run(python, args, events)
-        verdicts.append([record.get("off_hours", "") for record in session.records])
-        marks = ["*" if number > 1 and new != old else "" for new, old in zip(verdicts[-1], verdicts[0])]
-        print(f"\n[{number}] {spl(args)}\n    {title}")
-        print_table(rows(session.records, marks))
-        for level, text in session.messages:
-            print(f"    {level}: {text}")
-
-    base, local = verdicts
-    only_utc = sum(a == "1" and b == "0" for a, b in zip(base, local))
-    only_local = sum(a == "0" and b == "1" for a, b in zip(base, local))
-    differ = sum(a != b for a, b in zip(base, local))
-    print(f"\n* {differ} of {len(events)} verdicts differ between the runs: {only_utc} pushes during the"
-          f" team's working day\n  are off-hours only in UTC, {only_local} outside it are off-hours only in"
-          " local time.")
+    print(f"ecrofhours detections on a synthetic week: {len(PUSHES)} ECR pushes, Sun 2026-05-24 to Sat 2026-05-30"
+          " UTC,\nas CloudTrail JSON (aws:cloudtrail) and Security Lake OCSF 1.1.0 JSON (aws:asl). Each rule runs"
+          " as\ndefault/savedsearches.conf writes it (tools/spl); ecrofhours is bin/ecrofhours.py on "
+          f"{version or python}.")
+    risk_message = shipped.saved_searches[RULES["CloudTrail"]]["action.risk.param._risk_message"]
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="ecrofhours-demo-") as folder:
+        tuned = shipped.with_local(Path(folder) / "ecrofhours", TUNING)
+        try:
+            results["shipped"] = run_rules(shipped, events)
+            policy = shipped.macros["ecrofhours_business_hours(1)"].definition
+            print(f"\n[1] As shipped: `ecrofhours_business_hours(1)` = {policy}")
+            print_results(results["shipped"], risk_message)
+            results["tuned"] = run_rules(tuned, events)
+            print("\n[2] Tuned by the admin of an organisation in Berlin with people abroad (the app's local/):")
+            say(f"macros.conf [ecrofhours_business_hours(1)]: {POLICY}")
+            say(f"macros.conf, both *_filter macros: {CI_FILTER}")
+            say("ecrofhours.conf: [profile:sydney] [profile:tokyo] [profile:us_pacific]; lookups/team_profiles.csv: "
+                "4 people abroad (the others get profile=berlin)")
+            print_results(results["tuned"], risk_message)
+            if (REFERENCE / FOLDER).is_dir():
+                compare_with_upstream(tuned, events, results)
+            else:
+                print(f"\n[3] Comparison with the upstream searches skipped: {REFERENCE / FOLDER} is absent.")
+        except SplError as error:
+            sys.exit(f"demo: {error}")
     return 0
 
 

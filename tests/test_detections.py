@@ -1,0 +1,460 @@
+"""Detection content: default/macros.conf and default/savedsearches.conf, checked as confs and run.
+
+The saved searches run as written, macros expanded, through the strict evaluator (tools/spl) with
+the real ecrofhours command, on the synthetic week (tools/sample_events.py). What they must report
+is computed here from the contract and the week's design by an independent oracle: zones from
+the tzdata package, public holidays from the holidays package, each profile's hours as
+ecrofhours.conf (and the demo's tuning) state them.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import ipaddress
+import json
+import re
+import zoneinfo
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+
+import holidays as holiday_calendars
+import pytest
+
+from conftest import REPO
+from offhours.conffile import read_conf_text
+from tools import demo
+from tools.sample_events import (PUSHES, cloudtrail_event, cloudtrail_events, cloudtrail_record, event_id,
+                                 security_lake_event, security_lake_events)
+from tools.spl import App
+from tools.spl.commands import Stats
+from tools.spl.escu import escu_evaluator, upstream_detections
+from tools.spl.macros import parse_call
+
+CLOUDTRAIL_RULE, ASL_RULE = demo.RULES["CloudTrail"], demo.RULES["Security Lake"]
+LOGIC = {
+    CLOUDTRAIL_RULE: "ecrofhours_aws_ecr_container_upload_outside_business_hours",
+    ASL_RULE: "ecrofhours_asl_aws_ecr_container_upload_outside_business_hours",
+}
+REPORTS = {rule.replace(" - Rule", " - Tuning Report"): logic for rule, logic in LOGIC.items()}
+ESCU_MACROS = {"cloudtrail", "amazon_security_lake", "security_content_ctime",
+               "aws_ecr_container_upload_outside_business_hours_filter",
+               "asl_aws_ecr_container_upload_outside_business_hours_filter"}
+POLICY = "ecrofhours_business_hours(1)"
+
+# The profiles as the contract and the confs define them: zone, Monday-Friday intervals
+# (start inside, end outside), public holiday calendar.
+PROFILES = {
+    "utc": ("UTC", [("08:00", "20:00")], None),
+    "berlin": ("Europe/Berlin", [("08:00", "18:00")], "DE"),
+    "us_eastern": ("America/New_York", [("07:30", "12:00"), ("13:00", "19:00")], "US"),
+    "sydney": ("Australia/Sydney", [("08:00", "18:00")], "AU"),
+    "tokyo": ("Asia/Tokyo", [("09:00", "18:00")], "JP"),
+    "us_pacific": ("America/Los_Angeles", [("08:00", "18:00")], "US"),
+}
+ORGANISATION_PROFILE = "berlin"  # the demo's tuned policy: profile=berlin for everyone not in the lookup
+
+
+def conf(name: str) -> dict[str, dict[str, str]]:
+    stanzas = read_conf_text((REPO / "default" / name).read_text(encoding="utf-8"), f"default/{name}")
+    return {stanza: {key: setting.value for key, setting in settings.items()} for stanza, settings in stanzas.items()}
+
+
+MACROS = conf("macros.conf")
+SAVED = conf("savedsearches.conf")
+
+
+# --- the oracle --------------------------------------------------------------------------------
+
+
+def tzdata_zone(name: str) -> zoneinfo.ZoneInfo:
+    """A zone from the tzdata package, whatever zoneinfo's search path is."""
+    package, _, leaf = f"tzdata.zoneinfo.{name.replace('/', '.')}".rpartition(".")
+    with importlib.resources.files(package).joinpath(leaf).open("rb") as data:
+        return zoneinfo.ZoneInfo.from_file(data, key=name)
+
+
+def push_time(push) -> datetime:
+    return datetime.fromisoformat(push.local_time).astimezone(timezone.utc)
+
+
+def verdict(when: datetime, profile: str) -> tuple[str | None, datetime]:
+    """(reason, local time) of an instant under a profile, by the contract's rules; None inside."""
+    zone, intervals, calendar = PROFILES[profile]
+    local = when.astimezone(tzdata_zone(zone))
+    clock = local.strftime("%H:%M:%S")
+    if calendar and local.date() in holiday_calendars.country_holidays(calendar, years=local.year):
+        return "holiday", local
+    if local.weekday() >= 5:
+        return "weekend", local
+    if any(f"{start}:00" <= clock < f"{end}:00" for start, end in intervals):
+        return None, local
+    if clock < f"{intervals[0][0]}:00":
+        return "before_hours", local
+    return ("after_hours" if clock >= f"{intervals[-1][1]}:00" else "between_hours"), local
+
+
+def principal(push) -> str:
+    """Who the design says ``user`` is: the IAM user, or the role of an assumed-role session."""
+    return push.role or push.principal
+
+
+def image_tag(number: int) -> str:
+    """The tag of a push, or its digest for a push by digest."""
+    push = PUSHES[number]
+    return push.tag or cloudtrail_record(push, number)["requestParameters"]["imageDigest"]
+
+
+def team_profiles() -> dict[str, str]:
+    lines = demo.TUNING["lookups/team_profiles.csv"].splitlines()[1:]
+    return dict(line.split(",") for line in lines)
+
+
+def shipped_profile(push) -> str:
+    return "utc"
+
+
+def tuned_profile(push) -> str | None:
+    """The demo's tuning: CI roles filtered out, people abroad by the lookup, the rest berlin."""
+    if principal(push) in demo.CI_ROLES:
+        return None
+    return team_profiles().get(principal(push), ORGANISATION_PROFILE)
+
+
+def expected(profile_of, shift: timedelta = timedelta(0)) -> set[tuple[str, ...]]:
+    """The uploads a rule must report: (user, repository, image_tag, reason, local_time, bh_tz),
+    for pushes judged at their time plus ``shift``."""
+    rows = set()
+    for number, push in enumerate(PUSHES):
+        profile = profile_of(push)
+        reason, local = verdict(push_time(push) + shift, profile) if profile else (None, None)
+        if reason:
+            rows.add((principal(push), push.repository, image_tag(number), reason, local.isoformat(),
+                      PROFILES[profile][0]))
+    return rows
+
+
+def reported(rows: list[dict]) -> set[tuple[str, ...]]:
+    found = {(row["user"], row["repository"], row["image_tag"], row["off_hours_reason"], row["local_time"],
+              row["bh_tz"]) for row in rows}
+    assert len(found) == len(rows), "one result per upload"
+    return found
+
+
+# --- fixtures ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def app():
+    if not (REPO / "lib" / "splunklib").is_dir():
+        pytest.skip("lib/ has no vendored splunklib: run `make lib`")
+    return App(REPO)
+
+
+@pytest.fixture(scope="module")
+def tuned_app(app, tmp_path_factory):
+    return app.with_local(tmp_path_factory.mktemp("tuned") / "ecrofhours", demo.TUNING)
+
+
+@pytest.fixture(scope="module")
+def shipped_results(app):
+    return demo.run_rules(app, demo.variant_events())
+
+
+@pytest.fixture(scope="module")
+def tuned_results(tuned_app):
+    return demo.run_rules(tuned_app, demo.variant_events())
+
+
+def with_policy(app: App, folder, definition: str) -> App:
+    return app.with_local(folder, {"local/macros.conf": f"[{POLICY}]\ndefinition = {definition}\n"})
+
+
+# --- the confs ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["macros.conf", "savedsearches.conf"])
+def test_confs_parse_sorted_without_a_default_stanza(name):
+    stanzas = conf(name)
+    assert stanzas and "default" not in stanzas
+    assert list(stanzas) == sorted(stanzas)
+    for settings in stanzas.values():
+        assert list(settings) == sorted(settings)
+
+
+def test_macros_are_this_apps_own_described_and_use_their_arguments():
+    for stanza, settings in MACROS.items():
+        name, _, count = stanza.partition("(")
+        assert name.startswith("ecrofhours_") and name not in ESCU_MACROS, stanza
+        assert len(settings["description"]) > 40, stanza
+        declared = [arg.strip() for arg in settings.get("args", "").split(",") if arg.strip()]
+        assert len(declared) == int(count.rstrip(")") or 0), stanza
+        assert set(re.findall(r"\$(\w+)\$", settings["definition"])) == set(declared), stanza
+    sources = {MACROS["ecrofhours_cloudtrail"]["definition"], MACROS["ecrofhours_amazon_security_lake"]["definition"]}
+    assert sources == {"sourcetype=aws:cloudtrail", "sourcetype=aws:asl"}
+
+
+def test_one_filter_macro_per_detection_passing_everything():
+    filters = {stanza for stanza in MACROS if stanza.endswith("_filter")}
+    assert filters == {f"{logic}_filter" for logic in LOGIC.values()}
+    assert {MACROS[stanza]["definition"] for stanza in filters} == {"search *"}
+
+
+def searches() -> list[str]:
+    """Every SPL text of the content: macro definitions, saved searches, drilldown searches."""
+    texts = [settings["definition"] for settings in MACROS.values()]
+    for settings in SAVED.values():
+        texts.append(settings["search"])
+        drilldowns = settings.get("action.notable.param.drilldown_searches", "[]")
+        texts += [drilldown["search"] for drilldown in json.loads(drilldowns)]
+    return texts
+
+
+def test_every_macro_called_exists_and_every_macro_is_called():
+    called = set()
+    for text in searches():
+        for call in re.findall(r"`([^`]+)`", text):
+            name, arguments = parse_call(call)
+            called.add(f"{name}({len(arguments)})" if arguments else name)
+    assert called == set(MACROS)
+
+
+def test_one_policy_macro_invokes_ecrofhours_for_every_saved_search(app):
+    invoking = [stanza for stanza, settings in MACROS.items() if re.search(r"\becrofhours ", settings["definition"])]
+    assert invoking == [POLICY]
+    for name, settings in SAVED.items():
+        expanded = app.macros.expand(settings["search"])
+        assert re.search(r"\|\s*ecrofhours ", expanded), name
+        for clock_field in ("date_hour", "date_wday", "strftime"):
+            assert clock_field not in expanded, (name, clock_field)
+        app.evaluator().parse(settings["search"])  # every command and function is supported
+
+
+@pytest.mark.parametrize("name", list(LOGIC))
+def test_rules_are_es_correlation_searches(name):
+    rule = SAVED[name]
+    assert {key: rule[key] for key in ("disabled", "enableSched", "cron_schedule", "dispatch.earliest_time",
+                                       "dispatch.latest_time", "schedule_window", "action.correlationsearch.enabled",
+                                       "action.correlationsearch.label", "action.risk")} == {
+        "disabled": "true", "enableSched": "1", "cron_schedule": "0 * * * *", "dispatch.earliest_time": "-70m@m",
+        "dispatch.latest_time": "-10m@m", "schedule_window": "auto", "action.correlationsearch.enabled": "1",
+        "action.correlationsearch.label": name, "action.risk": "1"}
+    annotations = json.loads(rule["action.correlationsearch.annotations"])
+    assert annotations["mitre_attack"] == ["T1204.003"] and annotations["analytic_story"] == ["Dev Sec Ops"]
+    assert json.loads(rule["action.correlationsearch.metadata"])["detection_id"]
+    assert json.loads(rule["action.risk.param._risk"]) == [
+        {"risk_object_field": "user", "risk_object_type": "user", "risk_score": 20},
+        {"threat_object_field": "src_ip", "threat_object_type": "ip_address"}]
+    assert {"$user$", "$off_hours_reason$", "$local_time$"} <= set(re.findall(r"\$\w+\$", rule[
+        "action.risk.param._risk_message"]))
+    results, risk = json.loads(rule["action.notable.param.drilldown_searches"])
+    one_line = " ".join(line.strip() for line in rule["search"].splitlines())
+    assert results == {"name": 'View the detection results for - "$user$"',
+                       "search": one_line + ' | search user = "$user$"',
+                       "earliest_offset": "$info_min_time$", "latest_offset": "$info_max_time$"}
+    assert risk["search"].startswith('| from datamodel Risk.All_Risk | search normalized_risk_object IN ("$user$")')
+    assert (risk["earliest_offset"], risk["latest_offset"]) == ("7d", "0")
+    assert rule["search"].startswith(f"`{LOGIC[name]}`") and rule["search"].endswith(f"`{LOGIC[name]}_filter`")
+
+
+@pytest.mark.parametrize("name", list(REPORTS))
+def test_tuning_reports_cover_thirty_days_and_are_not_scheduled(name):
+    report = SAVED[name]
+    assert (report["dispatch.earliest_time"], report["dispatch.latest_time"]) == ("-30d@d", "now")
+    assert "cron_schedule" not in report and report.get("enableSched", "0") == "0"
+    assert report["search"].startswith(f"`{REPORTS[name]}` \n| `{REPORTS[name]}_filter`")
+    assert set(SAVED) == set(LOGIC) | set(REPORTS)
+
+
+# --- the synthetic week ------------------------------------------------------------------------
+
+
+def test_the_week_has_the_cases_the_expectations_need():
+    shipped, tuned = expected(shipped_profile), expected(tuned_profile)
+    assert {row[3] for row in tuned} >= {"holiday", "after_hours", "weekend"}
+    assert {row[3] for row in shipped} >= {"before_hours", "after_hours", "weekend"}
+    assert {row[:3] for row in shipped} - {row[:3] for row in tuned}  # false alarms the tuning removes
+    assert {row[:3] for row in tuned} - {row[:3] for row in shipped}  # uploads only local time catches
+
+
+@pytest.mark.parametrize("variant", demo.RULES)
+def test_as_shipped_the_rules_report_upstreams_hours_judged_at_event_time(shipped_results, variant):
+    assert reported(shipped_results[variant]) == expected(shipped_profile)
+
+
+@pytest.mark.parametrize("variant", demo.RULES)
+def test_with_team_profiles_the_rules_report_local_off_hours(tuned_results, variant):
+    assert reported(tuned_results[variant]) == expected(tuned_profile)
+
+
+def test_no_upload_is_dropped_for_a_missing_user_name_or_tag(shipped_results):
+    rows = {row["user"]: row for row in shipped_results["CloudTrail"]}
+    digest_push = next(number for number, push in enumerate(PUSHES) if push.tag is None)
+    assert PUSHES[digest_push].assumed_role
+    row = rows[principal(PUSHES[digest_push])]
+    assert row["image_tag"] == image_tag(digest_push) and row["image_tag"].startswith("sha256:")
+    assert row["user_arn"].endswith(":assumed-role/" + PUSHES[digest_push].principal)
+
+
+def test_both_variants_report_the_same_fields_for_the_same_uploads(shipped_results, tuned_results):
+    for results in (shipped_results, tuned_results):
+        cloudtrail, security_lake = ([{key: value for key, value in row.items() if key != "vendor_product"}
+                                      for row in results[variant]] for variant in demo.RULES)
+        assert cloudtrail == security_lake
+    assert {row["vendor_product"] for row in shipped_results["CloudTrail"]} == {"AWS CloudTrail"}
+
+
+@pytest.mark.parametrize("variant", demo.RULES)
+def test_risk_fields_are_in_every_result(shipped_results, variant):
+    message = SAVED[demo.RULES[variant]]["action.risk.param._risk_message"]
+    for row in shipped_results[variant]:
+        assert all(token in row for token in re.findall(r"\$(\w+)\$", message)), row
+        try:
+            ipaddress.ip_address(row["src"])
+            assert row["src_ip"] == row["src"]
+        except ValueError:
+            assert "src_ip" not in row, row  # 'AWS Internal' is no threat object
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4}", row["firstTime"])
+        assert int(row["count"]) == 1 and row["bh_profile"] == "utc"
+
+
+@pytest.mark.parametrize("variant", demo.RULES)
+def test_verdicts_do_not_depend_on_the_searchers_zone(app, shipped_results, variant):
+    """Only firstTime and lastTime are shown in the searcher's zone; the judgement is the event's."""
+    events = demo.variant_events()[variant]
+    in_tokyo = app.run_saved_search(demo.RULES[variant], events, searcher_tz="Asia/Tokyo")
+    assert reported(in_tokyo) == reported(shipped_results[variant])
+    assert all(row["firstTime"].endswith("+0900") for row in in_tokyo)
+
+
+def test_cloudtrail_uploads_are_judged_at_event_time_else_at_time(app):
+    """eventTime decides even when Splunk's _time differs (a late or mis-stamped event); _time
+    decides when eventTime is missing."""
+    events = cloudtrail_events()
+    shifted = [dict(event, _time=str(int(event["_time"]) - 12 * 3600)) for event in events]
+    without = [{key: value for key, value in event.items() if key != "eventTime"} for event in shifted]
+    assert reported(app.run_saved_search(CLOUDTRAIL_RULE, shifted)) == expected(shipped_profile)
+    rows_without = app.run_saved_search(CLOUDTRAIL_RULE, without)
+    assert reported(rows_without) == expected(shipped_profile, shift=timedelta(hours=-12))
+
+
+def test_security_lake_uploads_are_judged_at_their_time_in_milliseconds(app):
+    events = [dict(event, _time=str(int(event["_time"]) + 3 * 3600)) for event in security_lake_events()]
+    assert reported(app.run_saved_search(ASL_RULE, events)) == expected(shipped_profile)
+
+
+def test_the_aws_add_ons_cim_fields_are_taken_when_present_but_not_for_user(app):
+    events = [dict(event, signature="PutImage (add-on)", vendor_region="add-on-region", src="198.51.100.9",
+                   user_agent="add-on agent", vendor_account="999988887777", vendor_product="Amazon Web Services",
+                   user_name="add-on user") for event in cloudtrail_events()]
+    rows = app.run_saved_search(CLOUDTRAIL_RULE, events)
+    assert {(row["signature"], row["vendor_region"], row["src"], row["src_ip"], row["user_agent"],
+             row["vendor_account"], row["vendor_product"]) for row in rows} == {
+        ("PutImage (add-on)", "add-on-region", "198.51.100.9", "198.51.100.9", "add-on agent", "999988887777",
+         "Amazon Web Services")}
+    assert reported(rows) == expected(shipped_profile)  # user still from the raw identity
+
+
+def test_uploads_that_cannot_be_judged_are_reported_with_the_reason(app, tmp_path):
+    """A typo in the team lookup must not silence the rule."""
+    files = dict(demo.TUNING)
+    files["lookups/team_profiles.csv"] = files["lookups/team_profiles.csv"].replace(",tokyo", ",tokio")
+    rows = app.with_local(tmp_path / "typo", files).run_saved_search(CLOUDTRAIL_RULE, cloudtrail_events())
+    kenji = [row for row in rows if row["user"] == "kenji.tanaka"]
+    assert [(row["off_hours_reason"], row["bh_profile"], row["bh_tz"]) for row in kenji] == [
+        ("unknown_profile", "tokio", "unknown")] * 2
+    assert all("local_time" not in row for row in kenji)
+
+
+def test_the_first_drilldown_shows_the_rules_results_for_one_user(app, shipped_results):
+    drilldown = json.loads(SAVED[CLOUDTRAIL_RULE]["action.notable.param.drilldown_searches"])[0]["search"]
+    rows = app.evaluator().run(drilldown.replace("$user$", "michael.chen"), cloudtrail_events())
+    assert rows == [row for row in shipped_results["CloudTrail"] if row["user"] == "michael.chen"]
+    assert len(rows) == 2
+
+
+@pytest.mark.parametrize("report, events", [
+    (name, demo.variant_events()["Security Lake" if " ASL " in name else "CloudTrail"]) for name in REPORTS])
+def test_tuning_reports_count_by_principal_reason_and_local_hour_of_week(tuned_app, report, events):
+    rows = tuned_app.run_saved_search(report, events)
+    counts = Counter()
+    for push in PUSHES:
+        profile = tuned_profile(push)
+        reason, local = verdict(push_time(push), profile) if profile else (None, None)
+        if reason:
+            counts[(principal(push), profile, reason, f"{local:%a %H}:00".lower())] += 1
+    assert {(row["user"], row["bh_profile"], row["off_hours_reason"], row["hour_of_week"]): int(row["count"])
+            for row in rows} == counts
+    assert [int(row["count"]) for row in rows] == sorted((int(row["count"]) for row in rows), reverse=True)
+
+
+# --- the real samples (../shared/reference/samples) ---------------------------------------------
+
+
+def test_the_real_cloudtrail_sample_is_off_hours_in_utc_and_business_hours_in_los_angeles(
+        app, shared_reference, tmp_path):
+    record = json.loads((shared_reference / "samples" / "cloudtrail_ecr_putimage_attack_range_example_log.json")
+                        .read_text(encoding="utf-8"))
+    event = cloudtrail_event(record)
+    rows = app.run_saved_search(CLOUDTRAIL_RULE, [event])
+    assert [(row["user"], row["repository"], row["image_tag"], row["off_hours_reason"], row["local_time"],
+             row["bh_tz"], row["src"], "src_ip" in row) for row in rows] == [
+        ("test", "devsecops/cat_dog_server", "latest", "after_hours", "2021-08-18T23:17:30+00:00", "UTC",
+         "AWS Internal", False)]
+    los_angeles = with_policy(app, tmp_path / "la",
+                              'ecrofhours tz=America/Los_Angeles hours="mon-fri 08:00-18:00" timefield=$timefield$')
+    assert los_angeles.run_saved_search(CLOUDTRAIL_RULE, [event]) == []
+    judged = los_angeles.evaluator().run(
+        f"`{LOGIC[CLOUDTRAIL_RULE]}` | search off_hours=* | table off_hours_reason", [event])
+    assert judged == []  # business hours there: the logic macro passes on nothing
+    docs = json.loads((shared_reference / "samples" / "cloudtrail_ecr_putimage_awsdocs_sample.json")
+                      .read_text(encoding="utf-8"))
+    assert app.run_saved_search(CLOUDTRAIL_RULE, [cloudtrail_event(docs)]) == []  # Monday 16:45 UTC
+
+
+def test_the_security_lake_rule_reads_the_real_ocsf_1_1_0_layout(app, shared_reference):
+    """The OCSF 1.1.0 example (an API call on Thursday 22:22:52 UTC), made a PutImage."""
+    record = json.loads((shared_reference / "samples" / "ocsf_1.1.0_api_activity_example.json")
+                        .read_text(encoding="utf-8"))
+    assert app.run_saved_search(ASL_RULE, [security_lake_event(record)]) == []  # not a PutImage
+    record["api"]["operation"] = "PutImage"
+    rows = app.run_saved_search(ASL_RULE, [security_lake_event(record)])
+    assert [(row["user"], row["user_arn"], row["vendor_account"], row["vendor_region"], row["src_ip"],
+             row["off_hours_reason"], row["local_time"], row["repository"]) for row in rows] == [
+        ("Level6", "arn:aws:iam::1111111111111:user/Level6", "1111111111111", "us-east-1", "205.8.181.128",
+         "after_hours", "2023-09-21T22:22:52+00:00", "unknown")]
+
+
+# --- the upstream searches as a negative control ------------------------------------------------
+
+
+def upstream_selection(reference, name: str, events: list[dict], searcher_tz: str):
+    """(events its time test selects, its final results) for an upstream detection."""
+    evaluator = escu_evaluator(reference, searcher_tz)
+    commands = evaluator.parse(upstream_detections(reference)[name].search)
+    at = next(i for i, command in enumerate(commands) if isinstance(command, Stats))
+    return evaluator.execute(commands[:at], events), evaluator.execute(commands, events)
+
+
+def test_upstream_cloudtrail_judges_utc_and_reports_nothing_without_the_aws_add_on(shared_reference):
+    for searcher_tz in ("UTC", "America/Los_Angeles"):
+        selected, final = upstream_selection(shared_reference, demo.UPSTREAM["CloudTrail"], cloudtrail_events(),
+                                             searcher_tz)
+        utc_off = {event_id(n) for n, push in enumerate(PUSHES) if verdict(push_time(push), "utc")[0]}
+        assert {event["eventID"] for event in selected} == utc_off  # date_* is the raw UTC clock
+        assert final == []  # its stats groups by the add-on's CIM fields, which raw JSON lacks
+    holidays_missed = {event_id(n) for n, push in enumerate(PUSHES)
+                       if tuned_profile(push) and verdict(push_time(push), tuned_profile(push))[0] == "holiday"}
+    assert holidays_missed and not holidays_missed & utc_off
+
+
+def test_upstream_security_lake_judges_the_searchers_zone_and_never_the_weekend(shared_reference):
+    events = security_lake_events()
+    for searcher_tz in ("Europe/Berlin", "America/New_York"):
+        selected, final = upstream_selection(shared_reference, demo.UPSTREAM["Security Lake"], events, searcher_tz)
+        hours = {event_id(n) for n, push in enumerate(PUSHES)
+                 if not 8 <= push_time(push).astimezone(tzdata_zone(searcher_tz)).hour < 20}
+        assert {event["metadata.uid"] for event in selected} == hours  # weekday=Saturday never matches
+        assert final == []  # its stats groups by bucketName, which no PutImage has
+    saturday = [push for push in PUSHES if push_time(push).weekday() == 5
+                and 8 <= push_time(push).astimezone(tzdata_zone("Europe/Berlin")).hour < 20]
+    assert saturday  # a weekend upload the Berlin searcher's run does not select

@@ -1,0 +1,93 @@
+"""The app as Splunk sees it installed: its confs (``local/`` over ``default/``), lookups, command.
+
+:meth:`App.with_local` makes what an admin makes: a copy of the app (symbolic links to the
+repository's folders) with their own ``local/`` files and lookup files added, for instance a
+policy macro in ``local/macros.conf`` or team profiles in ``local/ecrofhours.conf``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from offhours.conffile import read_layered_conf
+
+from .macros import MacroLibrary
+from .pipeline import Evaluator
+from .syntax import SplError
+from .values import Value
+
+APP_FOLDERS = ("bin", "default", "lib", "local", "lookups")
+"""What the command and the evaluator read of an app; the rest of the repository is not the app."""
+
+
+def splunk_python() -> str:
+    """The interpreter Splunk would run the command with: ``$PY39`` or pyenv's 3.9.18, else this one."""
+    candidate = os.environ.get("PY39")
+    if not candidate:
+        root = os.path.expanduser("~/.pyenv")
+        if shutil.which("pyenv"):
+            found = subprocess.run(["pyenv", "root"], capture_output=True, text=True, check=False)
+            root = found.stdout.strip() or root
+        candidate = os.path.join(root, "versions", "3.9.18", "bin", "python3.9")
+    return candidate if os.access(candidate, os.X_OK) else sys.executable
+
+
+class App:
+    """One installed copy of the app."""
+
+    def __init__(self, root: Path, python: str | None = None):
+        self.root = Path(root)
+        self.python = python or splunk_python()
+        self.macros = MacroLibrary(_values(read_layered_conf(str(self.root), "macros")))
+        self.saved_searches = _values(read_layered_conf(str(self.root), "savedsearches"))
+
+    def evaluator(self, searcher_tz: str = "UTC") -> Evaluator:
+        """An evaluator with this app's macros, lookups and ``bin/ecrofhours.py``."""
+        return Evaluator(self.macros, command=[self.python, str(self.root / "bin" / "ecrofhours.py")],
+                         cwd=str(self.root), lookups=self.root / "lookups", searcher_tz=searcher_tz)
+
+    def saved_search(self, name: str) -> str:
+        """The ``search`` of a saved search, as written (macros not expanded)."""
+        if name not in self.saved_searches:
+            raise SplError(f"no saved search [{name}]")
+        return self.saved_searches[name]["search"]
+
+    def run_saved_search(self, name: str, events: Iterable[Mapping[str, Value]],
+                         searcher_tz: str = "UTC") -> list[dict]:
+        """The results of a saved search over events."""
+        return self.evaluator(searcher_tz).run(self.saved_search(name), events)
+
+    def with_local(self, target: Path, files: Mapping[str, str]) -> App:
+        """A copy of this app at ``target`` with ``files`` added, e.g. ``{"local/macros.conf": ...,
+        "lookups/teams.csv": ...}``; the app's own folders are linked, not copied."""
+        target = Path(target)
+        target.mkdir(parents=True)
+        added: dict[str, dict[str, str]] = {}
+        for path, text in files.items():
+            folder, _, name = path.partition("/")
+            if folder not in APP_FOLDERS or not name or "/" in name:
+                raise ValueError(f"{path}: expected <folder>/<file> with a folder of {APP_FOLDERS}")
+            added.setdefault(folder, {})[name] = text
+        for folder in APP_FOLDERS:
+            source = self.root / folder
+            if folder not in added:
+                if source.exists():
+                    (target / folder).symlink_to(source.resolve(), target_is_directory=True)
+                continue
+            (target / folder).mkdir()
+            for entry in sorted(source.iterdir()) if source.is_dir() else ():
+                if entry.name not in added[folder]:
+                    (target / folder / entry.name).symlink_to(entry.resolve())
+            for name, text in added[folder].items():
+                (target / folder / name).write_text(text, encoding="utf-8")
+        return App(target, self.python)
+
+
+def _values(stanzas: Mapping) -> dict[str, dict[str, str]]:
+    return {stanza: {key: setting.value for key, setting in settings.items()}
+            for stanza, settings in stanzas.items()}
