@@ -4,7 +4,9 @@ An :class:`Annotator` is built once per search from the command's options and th
 layered ``ecrofhours.conf``; it validates everything up front (raising
 :class:`OptionError` or :class:`~offhours.profiles.ProfileError` with a user-facing
 message) and then turns each event's raw time, zone and profile values into the
-contract's output fields. Per-event problems become fields, never exceptions.
+contract's output fields (:meth:`Annotator.values`: a tuple, through a per-minute
+:class:`~offhours.clock.Clock` for each profile and zone). Per-event problems become fields,
+never exceptions.
 
 >>> from offhours.conffile import read_conf_text
 >>> book = ProfileBook(read_conf_text(
@@ -21,7 +23,6 @@ from .conffile import read_layered_conf
 from .eventtime import TIME_UNITS, BadTime, parse_event_time
 from .holidays import HolidayCatalog
 from .profiles import OptionError, ProfileBook, ProfileError, valid_profile_name
-from .verdict import judge
 from .zones import resolve_zone
 
 OUTPUT_FIELDS = (
@@ -91,6 +92,11 @@ class Annotator:
         self._profiles = {name: self.profile}
         self._zones = {}
         self._warnings = []
+        self._buckets = {}  # minute buckets shared by every clock (bounded in offhours.clock)
+        self._clocks = {}   # profile name -> {zone spelling ("": the profile's): Clock or undecidable}
+        self._clock = None  # the invocation's profile in its own zone
+        self._clock_by_zone_value = {}  # raw tzfield value -> clock of the invocation's profile
+        self._whole_seconds = self.timeunit in ("auto", "s")  # a short digit string is seconds
 
     @property
     def required_fields(self):
@@ -104,40 +110,68 @@ class Annotator:
 
     def annotate(self, time_value, tz_value=None, profile_value=None):
         """The output fields for one event's raw field values (``None`` when absent)."""
+        return dict(zip(OUTPUT_FIELDS, self.values(
+            _first_value(time_value),
+            _first_value(tz_value) if self.tzfield is not None else None,
+            _first_value(profile_value) if self.profilefield is not None else None,
+        )))
+
+    def values(self, time_text, tz_text=None, profile_text=None):
+        """The output fields, as a tuple in ``OUTPUT_FIELDS`` order, for one event's values
+        of the time, zone and profile fields (each a string, or ``None`` when absent; a
+        multivalue field's first value)."""
+        if profile_text:
+            clock = self._clock_for(tz_text, profile_text)
+        elif tz_text:
+            clock = self._clock_by_zone_value.get(tz_text)
+            if clock is None:
+                clock = self._clock_for(tz_text, None)
+                if len(self._clock_by_zone_value) > 10000:
+                    self._clock_by_zone_value.clear()  # hostile data with endless distinct values
+                self._clock_by_zone_value[tz_text] = clock
+        else:
+            clock = self._clock or self._clock_for(None, None)
+        if type(clock) is tuple:
+            return clock  # unknown profile or bad zone
+        if time_text and self._whole_seconds and len(time_text) <= 11 and time_text.isdecimal():
+            return clock.values(int(time_text))  # what parse_event_time reads it as: seconds
+        text = time_text.strip() if time_text else ""
+        if not text:
+            return _undecidable(NO_TIME, clock.profile_name, clock.zone.name, f"no value in field {self.timefield}")
+        try:
+            utc = parse_event_time(text, self.timeunit)
+        except BadTime as error:
+            return _undecidable(BAD_TIME, clock.profile_name, clock.zone.name, str(error))
+        return clock.values(utc)
+
+    def _clock_for(self, tz_text, profile_text):
+        """The clock for an event's zone and profile values, or the undecidable fields."""
         profile = self.profile
-        if self.profilefield is not None:
-            name = _first_value(profile_value)
+        if self.profilefield is not None and profile_text:
+            name = profile_text.strip()
             if name:
                 profile = self._profile_named(name)
                 if isinstance(profile, str):
                     return _undecidable(UNKNOWN_PROFILE, name, "", profile)
-        zone = profile.zone
-        if self.tzfield is not None:
-            spelling = _first_value(tz_value)
-            if spelling:
-                zone = self._zone_named(spelling)
-                if isinstance(zone, str):
-                    return _undecidable(BAD_TIMEZONE, profile.name, "", zone)
-        text = _first_value(time_value)
-        if not text:
-            return _undecidable(NO_TIME, profile.name, zone.name, f"no value in field {self.timefield}")
-        try:
-            utc = parse_event_time(text, self.timeunit)
-        except BadTime as error:
-            return _undecidable(BAD_TIME, profile.name, zone.name, str(error))
-        verdict = judge(profile.calendar, zone, utc)
-        return {
-            "off_hours": verdict.off_hours,
-            "off_hours_reason": verdict.reason,
-            "local_time": verdict.local_time,
-            "local_hour": verdict.local_hour,
-            "local_wday": verdict.local_wday,
-            "holiday_name": verdict.holiday_name,
-            "minutes_outside": verdict.minutes_outside,
-            "bh_profile": profile.name,
-            "bh_tz": zone.name,
-            "bh_error": "",
-        }
+        spelling = tz_text.strip() if self.tzfield is not None and tz_text else ""
+        clocks = self._clocks.get(profile.name)
+        if clocks is None:
+            clocks = self._clocks[profile.name] = {}
+        clock = clocks.get(spelling)
+        if clock is None:
+            zone = self._zone_named(spelling) if spelling else profile.zone
+            if isinstance(zone, str):
+                clock = _undecidable(BAD_TIMEZONE, profile.name, "", zone)
+            else:
+                from .clock import Clock  # execution only: getinfo probes never load it
+
+                clock = Clock(profile.calendar, zone, profile.name, self._buckets)
+            if len(clocks) > 10000:
+                clocks.clear()  # hostile data with endless distinct values
+            clocks[spelling] = clock
+        if profile is self.profile and not spelling:
+            self._clock = clock
+        return clock
 
     def _profile_named(self, name):
         """A compiled profile, or the reason (str) it cannot be used."""
@@ -151,6 +185,9 @@ class Annotator:
                 except ValueError as error:
                     profile = str(error)
                     self._warnings.append(f"Profile {name!r} cannot be used: {error}")
+            if len(self._profiles) > 10000:
+                self._profiles.clear()  # hostile data with endless distinct values
+                self._profiles[self.profile.name] = self.profile
             self._profiles[name] = profile
         return profile
 
@@ -169,18 +206,8 @@ class Annotator:
 
 
 def _undecidable(reason, profile_name, zone_name, error):
-    return {
-        "off_hours": "",
-        "off_hours_reason": reason,
-        "local_time": "",
-        "local_hour": "",
-        "local_wday": "",
-        "holiday_name": "",
-        "minutes_outside": "",
-        "bh_profile": profile_name,
-        "bh_tz": zone_name,
-        "bh_error": error,
-    }
+    """The output fields of an event that cannot be judged (``OUTPUT_FIELDS`` order)."""
+    return ("", reason, "", "", "", "", "", profile_name, zone_name, error)
 
 
 def open_profiles(app_dir):

@@ -91,12 +91,12 @@ class Closure:
 
 COMPANY_CLOSURE = "Company closure"
 CLOSURES_FORM = "YYYY-MM-DD[ HH:MM][, ...], e.g. \"2025-12-24 12:00, 2025-12-31\""
-_CLOSURE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:\s+(\d{1,2}):(\d{2}))?$")
+_CLOSURE = r"^(\d{4})-(\d{2})-(\d{2})(?:\s+(\d{1,2}):(\d{2}))?$"
 
 
 def parse_closure(text, name=COMPANY_CLOSURE):
     """``(day number, Closure)`` from ``YYYY-MM-DD[ HH:MM]``; raises ValueError."""
-    match = _CLOSURE.match(text.strip())
+    match = re.match(_CLOSURE, text.strip())
     try:
         if not match:
             raise ValueError

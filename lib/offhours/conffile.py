@@ -55,12 +55,13 @@ def read_layered_conf(app_dir, name):
         source = f"{layer}/{name}.conf"
         path = os.path.join(app_dir, layer, f"{name}.conf")
         try:
-            with open(path, encoding="utf-8-sig") as handle:
-                text = handle.read()
+            with open(path, "rb") as handle:
+                text = handle.read().decode("utf-8")
         except FileNotFoundError:
             continue
         except (OSError, UnicodeDecodeError) as error:
             raise ValueError(f"{source}: cannot read: {error.__class__.__name__}") from None
+        text = text[1:] if text.startswith("\ufeff") else text  # a BOM, as utf-8-sig reads it
         for stanza, settings in read_conf_text(text, source).items():
             merged.setdefault(stanza, {}).update(settings)
     return merged

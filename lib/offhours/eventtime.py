@@ -12,7 +12,6 @@ Fractions are floored, so ``-0.5`` is second ``-1``. Numbers are read exactly
 """
 import re
 from datetime import datetime, timedelta
-from decimal import ROUND_FLOOR, Decimal, InvalidOperation, localcontext
 
 TIME_UNITS = ("auto", "s", "ms", "us", "ns")
 _SCALE = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
@@ -24,8 +23,9 @@ _AUTO_LIMITS = ((10**11, 1), (10**14, 10**3), (10**17, 10**6))
 MIN_EPOCH = -62135596800 + 20 * 86400
 MAX_EPOCH = 253402300799 - 20 * 86400
 
-_INTEGER = re.compile(r"^[+-]?\d+$")
-_ISO_8601 = re.compile(
+_INTEGER = r"^[+-]?\d+$"
+# Patterns are compiled on first use (re's cache): start-up stays cheap.
+_ISO_8601 = (
     r"^(\d{4})-(\d{2})-(\d{2})"
     r"(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?)?"
     r"\s*(?:([Zz])|([+-])(\d{2}):?(\d{2}))?$"
@@ -43,7 +43,15 @@ def parse_event_time(text, unit="auto"):
     Raises :class:`BadTime`. An empty ``text`` is the caller's ``no_time`` case.
     """
     text = text.strip()
-    if _INTEGER.match(text):
+    if unit == "auto" or unit == "s":
+        # Splunk's _time: whole seconds, or seconds with a fraction ("1629328650.000").
+        # At most 11 digits, so below 1e11 (seconds under "auto") and MAX_EPOCH; the floor
+        # of a non-negative number is its integer part; at most 40 characters, so the exact
+        # path below would not round either.
+        whole, dot, fraction = text.partition(".")
+        if len(whole) <= 11 and len(text) <= 40 and whole.isdecimal() and (not dot or fraction.isdecimal()):
+            return int(whole)
+    if re.match(_INTEGER, text):
         seconds = _scale_integer(int(text), unit)
     elif text[:1].isdigit() and len(text) >= 10 and text[4:5] == "-":
         seconds = _parse_iso_8601(text)
@@ -68,6 +76,8 @@ def _scale_integer(value, unit):
 
 
 def _scale_decimal(text, unit):
+    from decimal import ROUND_FLOOR, Decimal, InvalidOperation, localcontext  # rare: imported when needed
+
     try:
         with localcontext() as context:
             context.prec = 60
@@ -86,7 +96,7 @@ def _scale_decimal(text, unit):
 
 
 def _parse_iso_8601(text):
-    match = _ISO_8601.match(text)
+    match = re.match(_ISO_8601, text)
     if not match:
         raise BadTime(f"cannot read time {text!r} as ISO 8601 (2021-08-18T23:17:30Z)")
     year, month, day, hour, minute, second, zulu, sign, off_h, off_m = match.groups()

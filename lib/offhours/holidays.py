@@ -21,7 +21,7 @@ CALENDAR_INDEX = "ecrofhours_holiday_calendars.csv"
 HOLIDAY_TABLE = "ecrofhours_public_holidays.csv"
 COMPANY_CLOSURES = "ecrofhours_company_closures.csv"
 ALL_PROFILES = "*"
-_CLOCK = re.compile(r"^(\d{2}):(\d{2})$")
+_CLOCK = r"^(\d{2}):(\d{2})$"
 
 
 class HolidayCatalog:
@@ -50,10 +50,9 @@ class HolidayCatalog:
         if missing:
             for code in missing:
                 self._loaded[code] = {}
-            for code, date_text, name, closes_at in self._rows(HOLIDAY_TABLE):
-                if code in missing:
-                    number = day_number(_iso_date(date_text))
-                    self._loaded[code].setdefault(number, []).append(Closure(name, _closing_second(closes_at)))
+            for code, date_text, name, closes_at in self._holiday_rows(missing):
+                number = day_number(_iso_date(date_text))
+                self._loaded[code].setdefault(number, []).append(Closure(name, _closing_second(closes_at)))
         combined = {}
         for code in codes:
             for source in filter(None, (code, parent_of.get(code))):
@@ -95,6 +94,33 @@ class HolidayCatalog:
         except FileNotFoundError:
             return []
 
+    def _holiday_rows(self, codes):
+        """The holiday table's rows of the calendars ``codes``, without parsing the others.
+
+        The table has about 100,000 rows; a search needs a few hundred. For each code only
+        the lines from its first to its last ``<code>,`` line are parsed as CSV (a short
+        block: the generated table is sorted by code) and rows of other codes dropped.
+        Should a value span lines (an odd number of quotes on a line), the whole table is
+        read instead.
+        """
+        path = os.path.join(self.lookups_dir, HOLIDAY_TABLE)
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except FileNotFoundError:
+            return []
+        lines = []
+        for code in codes:
+            marker = f"\n{code},".encode()
+            first = data.find(marker)
+            if first >= 0:
+                last = data.find(b"\n", data.rfind(marker) + 1)
+                block = data[first + 1:last + 1 if last >= 0 else len(data)]
+                lines += block.decode("utf-8").split("\n")
+        if any(line.count('"') % 2 for line in lines):
+            return [row for row in self._rows(HOLIDAY_TABLE) if row and row[0] in codes]
+        return [row for row in csv.reader(lines) if row and row[0] in codes]
+
     def _rows(self, name):
         """The rows of a lookup without its header; none when it is not installed."""
         path = os.path.join(self.lookups_dir, name)
@@ -113,7 +139,7 @@ def _iso_date(text):
 
 
 def _closing_second(text):
-    match = _CLOCK.match(text.strip())
+    match = re.match(_CLOCK, text.strip())
     if not match:
         return 0
     return int(match.group(1)) * 3600 + int(match.group(2)) * 60

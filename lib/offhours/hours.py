@@ -22,7 +22,7 @@ HOURS_FORM = (
     "mon-fri, a comma list or workdays; e.g. \"mon-fri 08:00-18:00\""
 )
 _DAY = 86400
-_TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
+_TIME = r"^(\d{1,2}):(\d{2})$"
 
 
 class HoursError(ValueError):
@@ -120,7 +120,7 @@ def _parse_interval(text, entry):
 
 
 def _parse_clock(text, entry, allow_24):
-    match = _TIME.match(text)
+    match = re.match(_TIME, text)
     if match:
         hour, minute = int(match.group(1)), int(match.group(2))
         if minute < 60 and (hour < 24 or (allow_24 and hour == 24 and minute == 0)):

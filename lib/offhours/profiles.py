@@ -26,8 +26,8 @@ SETTINGS_KEYS = ("default_profile",)
 DEFAULTS = {"timezone": "UTC", "hours": "workdays 08:00-20:00"}
 NO_HOLIDAYS = "none"
 LOCALE_FORM = "ll_CC, ll-CC or CC with an ISO 3166 territory, e.g. de_DE or SA"
-_LOCALE = re.compile(r"^(?:([A-Za-z]{2,3})[_-])?([A-Za-z]{2})$")
-_PROFILE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+_LOCALE = r"^(?:([A-Za-z]{2,3})[_-])?([A-Za-z]{2})$"
+_PROFILE_NAME = r"^[A-Za-z0-9_.-]{1,64}$"
 
 
 class ProfileError(ValueError):
@@ -55,7 +55,7 @@ class Profile:
 
 def parse_locale(text):
     """``(language or None, territory)`` from ``ll_CC``, ``ll-CC`` or ``CC``."""
-    match = _LOCALE.match(text.strip())
+    match = re.match(_LOCALE, text.strip())
     territory = match.group(2).upper() if match else None
     if match and not match.group(1) and not match.group(2).isupper():
         territory = None  # "de" is a language, not Germany
@@ -165,4 +165,4 @@ class ProfileBook:
 
 def valid_profile_name(name):
     """Profile names are stanza suffixes: letters, digits, ``_ . -``, at most 64."""
-    return bool(_PROFILE_NAME.match(name))
+    return bool(re.match(_PROFILE_NAME, name))

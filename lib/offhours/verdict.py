@@ -25,6 +25,7 @@ HORIZON_SECONDS = 14 * 86400
 # local day (Pacific/Apia, 2011-12-30): 18 days each way covers 14 days of real time.
 _SCAN_DAYS = 18
 _DAY = 86400
+_FOREVER = 1 << 62
 
 
 class Verdict:
@@ -122,3 +123,53 @@ def _minutes_outside(calendar, zone, utc, number):
         return ""
     return str(max(1, -(-nearest // 60)))
 
+
+def outside_window(calendar, zone, utc, number):
+    """Where ``utc`` (on local day ``number``) lies among the business spans that
+    :func:`_minutes_outside` looks at, for reuse across the instants of one gap.
+
+    Returns ``None`` when ``utc`` lies within a span (a boundary in a DST gap), else
+    ``(last_end, next_start, low, high)``: the latest span end at or before ``utc`` and
+    the earliest start after it (``None`` where there is none), and ``[low, high)``, the
+    instants that see every span of those days on the same side as ``utc`` does, so
+    ``minutes_outside`` of any instant there on the same local day is
+    ``minutes_between(t, last_end, next_start)``.
+
+    Days are scanned outwards as :func:`_minutes_outside` does. Spans of days ``step`` or more
+    away lie over ``step - 3`` days from any instant of day ``number``, on the same side of
+    it. Once that exceeds half the gap from ``last_end`` to ``next_start``, the scan stops:
+    every instant of the gap is nearer to one of the two than to any span not scanned.
+    """
+    last_end = next_start = None
+    high = _FOREVER
+    for step in range(_SCAN_DAYS):
+        if last_end is not None and next_start is not None and 2 * (step - 3) * _DAY > next_start - last_end:
+            break
+        for day in (number - step, number + step + 1) if step else (number, number + 1):
+            for start_utc, end_utc in calendar.utc_spans(zone, day):
+                if end_utc <= utc:
+                    if last_end is None or end_utc > last_end:
+                        last_end = end_utc
+                elif start_utc > utc:
+                    if next_start is None or start_utc < next_start:
+                        next_start = start_utc
+                    if end_utc < high:
+                        high = end_utc  # a span inverted by a DST gap can end before it starts
+                else:
+                    return None
+    if next_start is not None and next_start < high:
+        high = next_start
+    low = -_FOREVER if last_end is None else last_end
+    return last_end, next_start, low, high
+
+
+def minutes_between(utc, last_end, next_start):
+    """``minutes_outside`` from the nearest span end before ``utc`` and start after it."""
+    nearest = HORIZON_SECONDS + 1
+    if last_end is not None:
+        nearest = utc - last_end
+    if next_start is not None and next_start - utc < nearest:
+        nearest = next_start - utc
+    if nearest > HORIZON_SECONDS:
+        return ""
+    return str(max(1, -(-nearest // 60)))

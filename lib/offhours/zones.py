@@ -6,51 +6,83 @@ so per-event work is a bisection (or a cache hit), never a pytz call:
 >>> zone = resolve_zone("america/los_angeles")
 >>> zone.name, zone.utc_offset(1629328650)        # 2021-08-18T23:17:30Z
 ('America/Los_Angeles', -25200)
+>>> zone.interval(1629328650)                       # PDT: 2021-03-14T10:00Z to 2021-11-07T09:00Z
+(1615716000, 1636275600, -25200)
 >>> resolve_zone("+0545").name
 '+05:45'
 
 Times are integer epoch seconds; "wall" seconds count local wall-clock time the same way
 (seconds since 1970-01-01T00:00 local), so ``wall = utc + utc_offset(utc)``.
+
+Start-up stays cheap (splunkd runs the command just to ask for its settings): resolving a
+name reads pytz's list of names and checks that one zone file exists; ``pytz`` is imported
+on the first resolution of a named zone other than UTC, and a zone's transition table is
+read when it is first used.
 """
 import re
 from bisect import bisect_right
-from datetime import datetime
 
-import pytz
-
-_EPOCH = datetime(1970, 1, 1)
-_FIXED_OFFSET = re.compile(r"^([+-])(\d{2}):?(\d{2})$")
+_FIXED_OFFSET = r"^([+-])(\d{2}):?(\d{2})$"
 # Real zones range from -12:00 to +14:00; accept what ISO 8601 and RFC 3339 parsers do.
 _MAX_FIXED_OFFSET_MINUTES = 18 * 60
+_FOREVER = 1 << 62
 
 
 class Zone:
-    """A time zone as a table of UTC transition instants and the offsets that follow them."""
+    """A time zone as a table of UTC transition instants and the offsets that follow them.
 
-    __slots__ = ("name", "_starts", "_offsets", "_walls", "_hit")
+    ``table`` is ``(starts, offsets)`` or a function returning it, called on first use.
+    """
 
-    def __init__(self, name, starts, offsets):
+    __slots__ = ("name", "_table", "_starts", "_offsets", "_walls", "_hit")
+
+    def __init__(self, name, table):
         self.name = name
+        self._table = table
+        self._starts = self._offsets = self._walls = None
+        self._hit = (1, 0, 0)  # an empty interval: the first lookup loads the table
+
+    def __repr__(self):
+        return f"Zone({self.name!r})"
+
+    def _load(self):
+        table = self._table() if callable(self._table) else self._table
+        starts, offsets = table
         self._starts = starts            # UTC epoch of each transition, ascending
         self._offsets = offsets          # offset in seconds in force from that transition
         # Wall-clock time at which each offset starts to be in force.
         self._walls = [s + o for s, o in zip(starts, offsets)]
-        self._hit = (starts[0], starts[1] if len(starts) > 1 else _FOREVER, offsets[0])
+        self._table = None
 
-    def __repr__(self):
-        return f"Zone({self.name!r})"
+    @property
+    def whole_minutes(self):
+        """True when every offset is a whole number of minutes (pytz rounds them all)."""
+        if self._starts is None:
+            self._load()
+        return all(offset % 60 == 0 for offset in self._offsets)
 
     def utc_offset(self, utc):
         """Offset in seconds of local time from UTC at epoch second ``utc``."""
         start, end, offset = self._hit
         if start <= utc < end:
             return offset
-        i = bisect_right(self._starts, utc) - 1
+        return self.interval(utc)[2]
+
+    def interval(self, utc):
+        """``(start, end, offset)``: the UTC instants between which ``utc``'s offset is in force."""
+        hit = self._hit
+        if hit[0] <= utc < hit[1]:
+            return hit
+        if self._starts is None:
+            self._load()
+        starts = self._starts
+        i = bisect_right(starts, utc) - 1
         if i < 0:
             i = 0
-        end = self._starts[i + 1] if i + 1 < len(self._starts) else _FOREVER
-        self._hit = (self._starts[i], end, self._offsets[i])
-        return self._offsets[i]
+        start = starts[i] if i else -_FOREVER
+        end = starts[i + 1] if i + 1 < len(starts) else _FOREVER
+        hit = self._hit = (start, end, self._offsets[i])
+        return hit
 
     def utc_of_wall(self, wall):
         """The UTC instant of local wall time ``wall``.
@@ -58,6 +90,8 @@ class Zone:
         A wall time that exists twice (fall back) or not at all (spring forward) takes the
         offset in force before the transition, as ``zoneinfo`` does with ``fold=0``.
         """
+        if self._starts is None:
+            self._load()
         starts, offsets = self._starts, self._offsets
         j = max(bisect_right(self._walls, wall) - 1, 0)
         for k in range(max(j - 2, 0), j + 1):
@@ -67,35 +101,57 @@ class Zone:
         return wall - offsets[j]  # in a gap: the offset before the transition
 
 
-_FOREVER = 1 << 62
+def _pytz():
+    import pytz
+
+    return pytz
 
 
-def _zone_from_pytz(name, tz):
+def __getattr__(name):
+    """``offhours.zones.pytz``: the pytz the engine runs on, imported on first use."""
+    if name == "pytz":
+        return _pytz()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _pytz_table(name):
+    """``(starts, offsets)`` from pytz's tzinfo for ``name``, as ``pytz.timezone`` builds it."""
+    pytz = _pytz()
+    if name == "UTC":
+        tz = pytz.utc
+    else:
+        # pytz.timezone() would first check all ~600 zone files exist (pytz.all_timezones_set);
+        # resolve_zone has checked this one.
+        with pytz.open_resource(name) as handle:
+            tz = pytz.tzfile.build_tzinfo(name, handle)
     if isinstance(tz, pytz.tzinfo.DstTzInfo):
         starts = [_epoch_seconds(t) for t in tz._utc_transition_times]
         offsets = [_whole_seconds(info[0]) for info in tz._transition_info]
-        return Zone(name, starts, offsets)
-    offset = tz.utcoffset(_EPOCH)  # StaticTzInfo and UTC
-    return Zone(name, [-_FOREVER], [_whole_seconds(offset)])
+        return starts, offsets
+    from datetime import datetime
+
+    offset = tz.utcoffset(datetime(1970, 1, 1))  # StaticTzInfo and UTC
+    return [-_FOREVER], [_whole_seconds(offset)]
 
 
 def _epoch_seconds(naive_utc):
-    return (naive_utc - _EPOCH) // _ONE_SECOND
+    return (naive_utc.toordinal() - 719163) * 86400 + naive_utc.hour * 3600 + naive_utc.minute * 60 + naive_utc.second
 
 
 def _whole_seconds(delta):
     return delta.days * 86400 + delta.seconds
 
 
-_ONE_SECOND = datetime(1970, 1, 1, 0, 0, 1) - _EPOCH
-
 _zone_names = {}
 _zones = {}
 
 
 def _names_by_lowercase():
+    """{lowercase name: name} of pytz's zones (``pytz.all_timezones`` without opening each file)."""
     if not _zone_names:
-        _zone_names.update((name.lower(), name) for name in pytz.all_timezones)
+        pytz = _pytz()
+        names = getattr(pytz, "_all_timezones_unchecked", None) or pytz.all_timezones
+        _zone_names.update((name.lower(), name) for name in names)
     return _zone_names
 
 
@@ -114,22 +170,24 @@ def resolve_zone(text):
     zone = _zones.get(key)
     if zone is not None:
         return zone
-    match = _FIXED_OFFSET.match(key)
-    if match:
+    match = re.match(_FIXED_OFFSET, key)
+    if key == "utc":
+        zone = Zone("UTC", ([-_FOREVER], [0]))  # as pytz.timezone("UTC"), without loading pytz
+    elif match:
         sign, hours, minutes = match.groups()
         if int(minutes) >= 60:
             raise ValueError(f"invalid UTC offset {text!r}: minutes must be 00-59")
         total = (int(hours) * 60 + int(minutes)) * (-1 if sign == "-" else 1)
         if abs(total) > _MAX_FIXED_OFFSET_MINUTES:
             raise ValueError(f"invalid UTC offset {text!r}: must be within -18:00..+18:00")
-        zone = Zone(fixed_offset_name(total), [-_FOREVER], [total * 60])
+        zone = Zone(fixed_offset_name(total), ([-_FOREVER], [total * 60]))
     else:
         name = _names_by_lowercase().get(key)
-        if name is None:
+        if name is None or not _pytz().resource_exists(name):
             raise ValueError(
                 f"unknown time zone {text!r}: use an IANA name such as Europe/Berlin "
                 "or a UTC offset such as +05:30"
             )
-        zone = _zone_from_pytz(name, pytz.timezone(name))
-    _zones[key] = zone
+        zone = Zone(name, lambda: _pytz_table(name))
+    _zones[key] = zone  # bounded: only valid spellings get here
     return zone

@@ -1,0 +1,404 @@
+"""``make bench``: ecrofhours against a no-op splunklib command, as splunkd would run them.
+
+Every command runs under the same bare interpreter (Python 3.9 and 3.13 as Splunk ships them,
+``--python``), over the same pre-encoded SCP v2 sessions (``tools/scpv2.py``): 200,000
+CloudTrail-like events of 15 fields, newest first as a search returns them, in 50,000-row chunks.
+
+Commands (one process each, per run):
+
+- ``noop``: a splunklib ``StreamingCommand`` that yields its records unchanged
+  (``tools/bench_commands/noop.py``), the floor set by splunklib's record handling;
+- ``const``: the same, adding the contract's ten output fields as constants
+  (``tools/bench_commands/constfields.py``): the cost of writing those fields;
+- ``ecrofhours``: ``bin/ecrofhours.py`` with the default profile, and with a profile that has a
+  zone and public holidays plus a per-event ``tzfield`` (``profile=berlin tzfield=team_tz``).
+
+Each command's getinfo reply is probed first; where it declares ``required_fields`` the
+"required" session sends only those fields plus ``_chunked_idx``, as splunkd does; the "all"
+session sends every field. The no-op and constant commands declare none, so they get every field
+either way. Rounds interleave the commands; each figure is the median over the rounds.
+
+Timed: the command process alone, from fork to exit (its start-up included), by a tiny launcher
+that forks and execs it and reads ``wait4``; the bench only writes pre-encoded bytes and reads the
+reply bytes, decoding nothing while a command runs. Peak RSS is the command process's
+``ru_maxrss``. Start-up is a getinfo-only probe (splunkd's parse-time probes), several per round.
+Commands run without the caller's ``PYTHON*`` variables: after its first run each interpreter
+reuses cached bytecode, so the figures are steady-state. Replies of the first round are checked
+(every event back, no error, finished) after the timing.
+
+Usage: python tools/bench.py [--python 3.9|3.13|both|PATH] [--rounds N] [--events N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import io
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tools.scpv2 import (  # noqa: E402
+    encode_chunk,
+    execute_requests,
+    getinfo_metadata,
+    make_searchinfo,
+    probe_getinfo,
+    read_chunk,
+)
+
+BENCH_COMMANDS = REPO / "tools" / "bench_commands"
+ECROFHOURS = REPO / "bin" / "ecrofhours.py"
+OUTPUT_FIELDS = (
+    "off_hours", "off_hours_reason", "local_time", "local_hour", "local_wday",
+    "holiday_name", "minutes_outside", "bh_profile", "bh_tz", "bh_error",
+)
+
+# Forks and execs the command, then reports its elapsed time and peak RSS. It runs with -I -S,
+# so the RSS the child inherits from it at fork is a few MiB, well under any command's.
+LAUNCHER = """
+import os, sys, time
+report, argv = sys.argv[1], sys.argv[2:]
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execv(argv[0], argv)
+    finally:
+        os._exit(127)
+_, status, usage = os.wait4(pid, 0)
+elapsed = time.perf_counter() - start
+with open(report, "w") as handle:
+    handle.write("%r %d %d" % (elapsed, usage.ru_maxrss, os.waitstatus_to_exitcode(status)))
+"""
+
+
+@dataclass(frozen=True)
+class Command:
+    key: str
+    label: str
+    script: Path
+    args: tuple[str, ...] = ()
+
+
+COMMANDS = (
+    Command("noop", "no-op StreamingCommand", BENCH_COMMANDS / "noop.py"),
+    Command("const", "10 constant fields", BENCH_COMMANDS / "constfields.py"),
+    Command("ecr", "ecrofhours (default profile utc)", ECROFHOURS),
+    Command("ecr_tz", "ecrofhours profile=berlin tzfield=team_tz", ECROFHOURS,
+            ("profile=berlin", "tzfield=team_tz")),
+)
+
+
+# --- Events ------------------------------------------------------------------------------------
+
+TEAMS = (
+    ("Europe/Berlin", "eu-central-1", "192.0.2."),
+    ("America/New_York", "us-east-1", "198.51.100."),
+    ("America/Los_Angeles", "us-west-2", "198.51.100."),
+    ("Asia/Tokyo", "ap-northeast-1", "203.0.113."),
+    ("Australia/Sydney", "ap-southeast-2", "203.0.113."),
+)
+AGENTS = (
+    "docker/27.3.1 go/go1.22.7 git-commit/41ca978 kernel/6.8.0-48-generic os/linux arch/amd64",
+    "docker/27.2.0 go/go1.21.13 git-commit/3ab5c7d kernel/6.10.4-linuxkit os/linux arch/arm64",
+    "buildkit/v0.17.2 containerd/v1.7.23",
+)
+ACCOUNT = "111122223333"
+END = 1763769599  # 2025-11-21T23:59:59Z
+
+
+def cloudtrail_events(count: int, days: int = 7, seed: int = 20260611) -> list[dict[str, object]]:
+    """``count`` ECR PutImage events as Splunk extracts them (15 fields), newest first, spread
+    over ``days`` days. About 10% are pushes by digest (no imageTag), 5% name two resources
+    (a multivalue field)."""
+    rng = random.Random(seed)
+    span = days * 86400
+    events = []
+    for i in range(count):
+        zone, region, net = TEAMS[rng.randrange(len(TEAMS))]
+        user = f"user{rng.randrange(40):02d}"
+        repo = f"team{rng.randrange(8)}/service{rng.randrange(30)}"
+        tag = None if rng.random() < 0.1 else f"1.{rng.randrange(50)}.{rng.randrange(20)}"
+        arn = f"arn:aws:ecr:{region}:{ACCOUNT}:repository/{repo}"
+        resources: object = [arn, arn.replace("repository/", "repository/mirror/")] if rng.random() < 0.05 else arn
+        when = END - (i * span) // count
+        raw = {  # the gist of a CloudTrail record (a real one has ~3 KB: its manifest)
+            "eventTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(when)),
+            "eventSource": "ecr.amazonaws.com", "eventName": "PutImage", "awsRegion": region,
+            "sourceIPAddress": f"{net}{rng.randrange(1, 255)}",
+            "userIdentity": {"arn": f"arn:aws:iam::{ACCOUNT}:user/{user}"},
+            "requestParameters": {"repositoryName": repo, "imageTag": tag},
+        }
+        event: dict[str, object] = {
+            "_time": str(when),
+            "_raw": json.dumps(raw, separators=(",", ":")),
+            "host": "cloudtrail-forwarder",
+            "sourcetype": "aws:cloudtrail",
+            "eventName": "PutImage",
+            "eventSource": "ecr.amazonaws.com",
+            "awsRegion": region,
+            "sourceIPAddress": raw["sourceIPAddress"],
+            "userAgent": AGENTS[rng.randrange(3)],
+            "userIdentity.arn": raw["userIdentity"]["arn"],
+            "userIdentity.type": "IAMUser",
+            "requestParameters.repositoryName": repo,
+            "requestParameters.imageTag": tag,
+            "resources{}.ARN": resources,
+            "team_tz": zone,
+        }
+        if tag is None:
+            del event["requestParameters.imageTag"]
+        events.append(event)
+    return events
+
+
+# --- Running -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    seconds: float
+    max_rss_kib: int
+    returncode: int
+    output: bytes = b""
+
+
+def launch(python: str, script: Path, stdin: tuple[bytes, ...], env: dict[str, str], keep_output: bool = False) -> Run:
+    """Run ``python script`` (no argv, as splunkd does) with the ``stdin`` parts, draining its stdout."""
+    fd, report = tempfile.mkstemp(prefix="bench-", suffix=".txt")
+    os.close(fd)
+    try:
+        process = subprocess.Popen(
+            [python, "-I", "-S", "-c", LAUNCHER, report, python, str(script)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
+        )
+
+        def feed() -> None:
+            with contextlib.suppress(OSError):
+                for part in stdin:
+                    view = memoryview(part)
+                    for start in range(0, len(view), 1 << 20):
+                        process.stdin.write(view[start:start + (1 << 20)])
+            with contextlib.suppress(OSError):
+                process.stdin.close()
+
+        writer = threading.Thread(target=feed, daemon=True)
+        writer.start()
+        parts = []
+        read = process.stdout.read1
+        while True:
+            data = read(1 << 20)
+            if not data:
+                break
+            if keep_output:
+                parts.append(data)
+        process.wait()
+        writer.join()
+        with open(report) as handle:
+            text = handle.read().split()
+        if len(text) != 3:
+            raise RuntimeError(f"launcher failed for {script} (exit {process.returncode})")
+        return Run(float(text[0]), int(text[1]), int(text[2]), b"".join(parts))
+    finally:
+        os.unlink(report)
+
+
+def check_replies(output: bytes, expected_rows: int, label: str) -> None:
+    """Outside the timing: the replies end finished, carry no error and hold every event."""
+    stream = io.BytesIO(output)
+    replies = []
+    while (chunk := read_chunk(stream)) is not None:
+        replies.append(chunk)
+    rows = 0
+    for metadata, body in replies[1:]:
+        messages = (metadata.get("inspector") or {}).get("messages") or []
+        if any(level in ("ERROR", "FATAL") for level, _ in messages):
+            raise SystemExit(f"{label}: {messages}")
+        if body:
+            rows += sum(1 for _ in csv.reader(io.StringIO(body.decode("utf-8"), newline=""))) - 1
+    if not replies or replies[-1][0].get("finished") is not True or rows != expected_rows:
+        raise SystemExit(f"{label}: {len(replies)} replies, {rows} rows, expected {expected_rows} rows, finished")
+
+
+@dataclass
+class Series:
+    seconds: list[float] = field(default_factory=list)
+    rss: list[int] = field(default_factory=list)
+
+    def add(self, run: Run) -> None:
+        self.seconds.append(run.seconds)
+        self.rss.append(run.max_rss_kib)
+
+
+def interpreters(choice: str) -> list[tuple[str, str]]:
+    root = os.path.expanduser("~/.pyenv")
+    if shutil.which("pyenv"):
+        root = subprocess.run(["pyenv", "root"], capture_output=True, text=True, check=False).stdout.strip() or root
+    known = {
+        "3.9": os.environ.get("PY39") or f"{root}/versions/3.9.18/bin/python3.9",
+        "3.13": os.environ.get("PY313") or f"{root}/versions/3.13.0/bin/python3.13",
+    }
+    names = ["3.9", "3.13"] if choice == "both" else [choice]
+    found = []
+    for name in names:
+        path = known.get(name, name)
+        if not os.access(path, os.X_OK):
+            raise SystemExit(f"no interpreter {name} at {path} (install it with pyenv, or set PY39/PY313)")
+        version = subprocess.run([path, "-c", "import platform; print(platform.python_version())"],
+                                 capture_output=True, text=True, check=True).stdout.strip()
+        found.append((version, path))
+    return found
+
+
+def session_bytes(command: Command, execute: bytes) -> tuple[bytes, bytes]:
+    """A session's requests: the command's getinfo, then the execute requests."""
+    name = command.script.stem
+    return encode_chunk(getinfo_metadata(make_searchinfo(list(command.args), name))), execute
+
+
+def bench(python: str, version: str, events: list[dict], chunk: int, rounds: int, probes: int, env,
+          executes: dict) -> None:
+    print(f"\n== Python {version} ({python})")
+    # What each command declares, from its own getinfo reply (not timed).
+    required = {}
+    for command in COMMANDS:
+        session = probe_getinfo([python, str(command.script)], list(command.args), env=env)
+        if session.returncode != 0 or session.getinfo is None:
+            raise SystemExit(f"{command.key}: getinfo failed: {session.messages} {session.stderr}")
+        required[command.key] = session.getinfo.get("required_fields") or None
+
+    def execute(fields):  # the execute requests, encoded once for all interpreters
+        key = tuple(fields) if fields else None
+        if key not in executes:
+            executes[key] = b"".join(
+                frame for _, frame in execute_requests(
+                    events, chunk_size=chunk, fields=fields, chunked_idx=fields is not None))
+        return executes[key]
+
+    # (command, mode) -> stdin bytes; a command that declares nothing gets every field in both.
+    plan = []
+    for command in COMMANDS:
+        modes = ("required", "all") if required[command.key] else ("all",)
+        for mode in modes:
+            fields = required[command.key] if mode == "required" else None
+            plan.append((command, mode, session_bytes(command, execute(fields))))
+    for command in COMMANDS:
+        declared = required[command.key]
+        print(f"   {command.key:7} required_fields: {declared if declared else 'none (all fields sent)'}")
+
+    series = {(command.key, mode): Series() for command, mode, _ in plan}
+    startup = {command.key: Series() for command in COMMANDS}
+    probe_input = {c.key: session_bytes(c, b"")[:1] for c in COMMANDS}
+    started = time.monotonic()
+    for number in range(rounds):
+        order = plan if number % 2 == 0 else plan[::-1]
+        for command, mode, stdin in order:
+            run = launch(python, command.script, stdin, env, keep_output=number == 0)
+            if run.returncode != 0:
+                raise SystemExit(f"{command.key}/{mode}: exit {run.returncode}")
+            if number == 0:
+                check_replies(run.output, len(events), f"{command.key}/{mode}")
+            series[(command.key, mode)].add(run)
+        for _ in range(probes):
+            for command in COMMANDS:
+                run = launch(python, command.script, probe_input[command.key], env)
+                if run.returncode != 0:
+                    raise SystemExit(f"{command.key} getinfo probe: exit {run.returncode}")
+                startup[command.key].add(run)
+        print(f"   round {number + 1}/{rounds} done ({time.monotonic() - started:.0f} s)", flush=True)
+    report(events, series, startup, plan)
+
+
+def median(values):
+    return statistics.median(values)
+
+
+def report(events, series, startup, plan) -> None:
+    n = len(events)
+    rate = {key: n / median(s.seconds) for key, s in series.items()}
+    rss = {key: median(s.rss) / 1024 for key, s in series.items()}
+    start = {key: median(s.seconds) * 1000 for key, s in startup.items()}
+    start_rss = {key: median(s.rss) / 1024 for key, s in startup.items()}
+    labels = {c.key: c.label for c in COMMANDS}
+    print(f"\n   {'command':44} {'fields sent':12} {'events/s':>10} {'peak RSS':>9} {'start-up':>9}")
+    for command, mode, _ in plan:
+        key = (command.key, mode)
+        sent = "required" if mode == "required" else "all"
+        print(f"   {labels[command.key]:44} {sent:12} {rate[key]:10,.0f} {rss[key]:7.1f}Mi "
+              f"{start[command.key]:7.1f}ms")
+    noop, const = ("noop", "all"), ("const", "all")
+    print("\n   targets (ratios of medians):")
+    results = []
+
+    def target(text, value, ok):
+        results.append(ok)
+        print(f"   {'MET ' if ok else 'MISS'} {text:58} {value:6.2f}")
+
+    for key in ("ecr", "ecr_tz"):
+        if (key, "required") in rate:
+            target(f"{key} required fields: throughput / no-op >= 1.5", rate[(key, "required")] / rate[noop],
+                   rate[(key, "required")] >= 1.5 * rate[noop])
+            target(f"{key} required fields: peak RSS / no-op <= 1.0", rss[(key, "required")] / rss[noop],
+                   rss[(key, "required")] <= rss[noop])
+        target(f"{key} all fields: throughput / constant fields >= 0.9", rate[(key, "all")] / rate[const],
+               rate[(key, "all")] >= 0.9 * rate[const])
+        target(f"{key} getinfo start-up / no-op <= 1.10", start[key] / start["noop"],
+               start[key] <= 1.10 * start["noop"])
+    print("   getinfo probes: " + ", ".join(
+        f"{k} {start[k]:.1f} ms (min {min(s.seconds) * 1000:.1f}, {len(s.seconds)} runs, peak RSS {start_rss[k]:.1f}Mi)"
+        for k, s in startup.items()))
+    print(f"   {sum(results)}/{len(results)} targets met")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--python", default="both", help="3.9, 3.13, both (default) or an interpreter path")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default 3)")
+    parser.add_argument("--probes", type=int, default=6, help="getinfo-only probes per command and round")
+    parser.add_argument("--events", type=int, default=200_000)
+    parser.add_argument("--chunk", type=int, default=50_000)
+    options = parser.parse_args(argv)
+    if not (REPO / "lib" / "splunklib").is_dir():
+        raise SystemExit("lib/ has no vendored splunklib: run `make lib`")
+    found = interpreters(options.python)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    started = time.monotonic()
+    events = cloudtrail_events(options.events)
+    print(f"ecrofhours bench: {options.events:,} CloudTrail-like events of 15 fields, newest first over 7 days, "
+          f"{options.chunk:,}-row chunks, {options.rounds} interleaved rounds (medians)")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs ({_cpu_model()}), Linux {platform.release()}")
+    executes: dict = {}
+    for version, python in found:
+        bench(python, version, events, options.chunk, options.rounds, options.probes, env, executes)
+    print(f"\nbench took {time.monotonic() - started:.0f} s")
+    return 0
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
