@@ -39,7 +39,7 @@ lint: venv
 
 # The AppInspect gate runs on the very tarball `make package` built, once per run.
 test: lib lint package appinspect
-	$(VPY) -m pytest -q tests
+	$(VPY) -m pytest -q --doctest-modules lib/offhours tests
 
 # Reproducible tarball of allowlisted paths; fails if app.conf and app.manifest disagree.
 package: $(PACKAGE)

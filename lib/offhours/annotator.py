@@ -23,6 +23,7 @@ from .conffile import read_layered_conf
 from .eventtime import TIME_UNITS, BadTime, parse_event_time
 from .holidays import HolidayCatalog
 from .profiles import OptionError, ProfileBook, ProfileError, valid_profile_name
+from .quoting import quote
 from .zones import resolve_zone
 
 OUTPUT_FIELDS = (
@@ -86,7 +87,7 @@ class Annotator:
         if not book.has(name):
             source = "profile option" if options.get("profile", "").strip() else "default_profile"
             raise OptionError(
-                f"Unknown profile {name!r} ({source}); known profiles: {', '.join(book.names()) or 'none'}"
+                f"Unknown profile {quote(name)} ({source}); known profiles: {', '.join(book.names()) or 'none'}"
             )
         self.profile = book.compile(name, self._overrides)
         self._profiles = {name: self.profile}
@@ -178,13 +179,13 @@ class Annotator:
         profile = self._profiles.get(name)
         if profile is None:
             if not valid_profile_name(name) or not self._book.has(name):
-                profile = f"unknown profile {name!r}"
+                profile = f"unknown profile {quote(name)}"
             else:
                 try:
                     profile = self._book.compile(name, self._overrides)
                 except ValueError as error:
                     profile = str(error)
-                    self._warnings.append(f"Profile {name!r} cannot be used: {error}")
+                    self._warnings.append(f"Profile {quote(name)} cannot be used: {error}")
             if len(self._profiles) > 10000:
                 self._profiles.clear()  # hostile data with endless distinct values
                 self._profiles[self.profile.name] = self.profile

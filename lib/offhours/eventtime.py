@@ -13,6 +13,8 @@ Fractions are floored, so ``-0.5`` is second ``-1``. Numbers are read exactly
 import re
 from datetime import datetime, timedelta
 
+from .quoting import quote
+
 TIME_UNITS = ("auto", "s", "ms", "us", "ns")
 _SCALE = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
 # timeunit=auto: |v| < 1e11 is seconds, < 1e14 ms, < 1e17 us, else ns.
@@ -23,6 +25,8 @@ _AUTO_LIMITS = ((10**11, 1), (10**14, 10**3), (10**17, 10**6))
 MIN_EPOCH = -62135596800 + 20 * 86400
 MAX_EPOCH = 253402300799 - 20 * 86400
 
+# Longer than any epoch number or ISO 8601 time this module reads.
+_LONGEST_TIME = 100
 _INTEGER = r"^[+-]?\d+$"
 # Patterns are compiled on first use (re's cache): start-up stays cheap.
 _ISO_8601 = (
@@ -51,6 +55,8 @@ def parse_event_time(text, unit="auto"):
         whole, dot, fraction = text.partition(".")
         if len(whole) <= 11 and len(text) <= 40 and whole.isdecimal() and (not dot or fraction.isdecimal()):
             return int(whole)
+    if len(text) > _LONGEST_TIME:  # also keeps int() below Python's 4,300-digit limit
+        raise BadTime(f"time {quote(text)} is too long to be a time")
     if re.match(_INTEGER, text):
         seconds = _scale_integer(int(text), unit)
     elif text[:1].isdigit() and len(text) >= 10 and text[4:5] == "-":
@@ -58,7 +64,7 @@ def parse_event_time(text, unit="auto"):
     else:
         seconds = _scale_decimal(text, unit)
     if not MIN_EPOCH <= seconds <= MAX_EPOCH:
-        raise BadTime(f"time {text!r} is outside the years 0001-9999")
+        raise BadTime(f"time {quote(text)} is outside the years 0001-9999")
     return seconds
 
 
@@ -83,14 +89,14 @@ def _scale_decimal(text, unit):
             context.prec = 60
             value = Decimal(text)
             if not value.is_finite():
-                raise BadTime(f"time {text!r} is not a finite number")
+                raise BadTime(f"time {quote(text)} is not a finite number")
             if abs(value.adjusted()) > 40:
-                raise BadTime(f"time {text!r} is outside the years 0001-9999")
+                raise BadTime(f"time {quote(text)} is outside the years 0001-9999")
             scaled = value / _divisor(abs(value), unit)
             return int(scaled.to_integral_value(rounding=ROUND_FLOOR))
     except InvalidOperation:
         raise BadTime(
-            f"cannot read time {text!r}: expected epoch seconds (or ms, us, ns) "
+            f"cannot read time {quote(text)}: expected epoch seconds (or ms, us, ns) "
             "or ISO 8601 such as 2021-08-18T23:17:30Z"
         ) from None
 
@@ -98,17 +104,17 @@ def _scale_decimal(text, unit):
 def _parse_iso_8601(text):
     match = re.match(_ISO_8601, text)
     if not match:
-        raise BadTime(f"cannot read time {text!r} as ISO 8601 (2021-08-18T23:17:30Z)")
+        raise BadTime(f"cannot read time {quote(text)} as ISO 8601 (2021-08-18T23:17:30Z)")
     year, month, day, hour, minute, second, zulu, sign, off_h, off_m = match.groups()
     try:
         moment = datetime(
             int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0)
         )
     except ValueError as error:
-        raise BadTime(f"invalid date or time in {text!r}: {error}") from None
+        raise BadTime(f"invalid date or time in {quote(text)}: {error}") from None
     offset = 0
     if sign:
         if int(off_m) >= 60 or int(off_h) > 18:
-            raise BadTime(f"invalid UTC offset in {text!r}")
+            raise BadTime(f"invalid UTC offset in {quote(text)}")
         offset = (int(off_h) * 60 + int(off_m)) * (-60 if sign == "-" else 60)
     return (moment - _EPOCH) // timedelta(seconds=1) - offset

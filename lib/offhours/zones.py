@@ -14,13 +14,16 @@ so per-event work is a bisection (or a cache hit), never a pytz call:
 Times are integer epoch seconds; "wall" seconds count local wall-clock time the same way
 (seconds since 1970-01-01T00:00 local), so ``wall = utc + utc_offset(utc)``.
 
-Start-up stays cheap (splunkd runs the command just to ask for its settings): resolving a
-name reads pytz's list of names and checks that one zone file exists; ``pytz`` is imported
-on the first resolution of a named zone other than UTC, and a zone's transition table is
-read when it is first used.
+Start-up stays cheap (splunkd runs the command just to ask for its settings): a name spelt
+as pytz spells it is found among pytz's zone files, any other spelling in pytz's list of
+names (importing ``pytz``); a zone's transition table is read when it is first used.
 """
+import os
 import re
+import sys
 from bisect import bisect_right
+
+from .quoting import quote
 
 _FIXED_OFFSET = r"^([+-])(\d{2}):?(\d{2})$"
 # Real zones range from -12:00 to +14:00; accept what ISO 8601 and RFC 3339 parsers do.
@@ -144,6 +147,51 @@ def _whole_seconds(delta):
 
 _zone_names = {}
 _zones = {}
+_listings = {}
+# Files in pytz's zoneinfo folder that are zone files (TZif) but no zone of pytz's.
+UNLISTED_ZONE_FILES = frozenset({"Factory"})
+
+
+def _zoneinfo_dir():
+    """pytz's zoneinfo folder, found as ``import pytz`` would find the package, else None."""
+    if "pytz" in sys.modules or os.environ.get("PYTZ_TZDATADIR") is not None:
+        return None  # loaded already (its list costs nothing more), or zone files elsewhere
+    for entry in sys.path:
+        if not os.path.isdir(entry or "."):
+            return None  # a zip or another importer: leave it to the import system
+        package = os.path.join(entry or ".", "pytz")
+        if os.path.isfile(os.path.join(package, "__init__.py")):
+            return os.path.join(package, "zoneinfo")
+    return None
+
+
+def _zone_file_name(text, folder=None):
+    """``text`` if it names one of pytz's zones exactly as pytz spells it, told from the zone
+    files in pytz's zoneinfo ``folder`` without importing pytz (a few milliseconds of every
+    getinfo probe), else None: then pytz's list decides. Every zone file there but
+    :data:`UNLISTED_ZONE_FILES` is a zone of pytz's (tests/test_fastpath.py checks it)."""
+    folder = folder or _zoneinfo_dir()
+    parts = text.split("/")
+    if folder is None or text in UNLISTED_ZONE_FILES or not all(
+        part not in ("", ".", "..") and os.sep not in part and (not os.altsep or os.altsep not in part)
+        for part in parts
+    ):
+        return None
+    for part in parts:  # the exact spelling, even where the file system ignores case
+        listing = _listings.get(folder)
+        if listing is None:
+            try:
+                listing = _listings[folder] = frozenset(os.listdir(folder))
+            except OSError:
+                return None
+        if part not in listing:
+            return None
+        folder = os.path.join(folder, part)
+    try:
+        with open(folder, "rb") as handle:
+            return text if handle.read(4) == b"TZif" else None
+    except OSError:
+        return None
 
 
 def _names_by_lowercase():
@@ -176,16 +224,20 @@ def resolve_zone(text):
     elif match:
         sign, hours, minutes = match.groups()
         if int(minutes) >= 60:
-            raise ValueError(f"invalid UTC offset {text!r}: minutes must be 00-59")
+            raise ValueError(f"invalid UTC offset {quote(text)}: minutes must be 00-59")
         total = (int(hours) * 60 + int(minutes)) * (-1 if sign == "-" else 1)
         if abs(total) > _MAX_FIXED_OFFSET_MINUTES:
-            raise ValueError(f"invalid UTC offset {text!r}: must be within -18:00..+18:00")
+            raise ValueError(f"invalid UTC offset {quote(text)}: must be within -18:00..+18:00")
         zone = Zone(fixed_offset_name(total), ([-_FOREVER], [total * 60]))
     else:
-        name = _names_by_lowercase().get(key)
-        if name is None or not _pytz().resource_exists(name):
+        name = _zone_file_name(text.strip())
+        if name is None:
+            name = _names_by_lowercase().get(key)
+            if name is not None and not _pytz().resource_exists(name):
+                name = None
+        if name is None:
             raise ValueError(
-                f"unknown time zone {text!r}: use an IANA name such as Europe/Berlin "
+                f"unknown time zone {quote(text)}: use an IANA name such as Europe/Berlin "
                 "or a UTC offset such as +05:30"
             )
         zone = Zone(name, lambda: _pytz_table(name))
