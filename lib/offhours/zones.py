@@ -154,8 +154,8 @@ UNLISTED_ZONE_FILES = frozenset({"Factory"})
 
 def _zoneinfo_dir():
     """pytz's zoneinfo folder, found as ``import pytz`` would find the package, else None."""
-    if "pytz" in sys.modules or os.environ.get("PYTZ_TZDATADIR") is not None:
-        return None  # loaded already (its list costs nothing more), or zone files elsewhere
+    if "pytz" in sys.modules:
+        return None  # loaded already: its list costs nothing more
     for entry in sys.path:
         if not os.path.isdir(entry or "."):
             return None  # a zip or another importer: leave it to the import system
