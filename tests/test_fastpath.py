@@ -15,10 +15,11 @@ and the command's own row handling against splunklib's.
   already present, ``only=true``, and bodies it leaves to splunklib.
 """
 import functools
-import importlib
 import importlib.util
 import io
+import os
 import random
+import subprocess
 import sys
 import tempfile
 from datetime import datetime
@@ -384,15 +385,6 @@ def test_lib_comes_first():
     assert sys.modules["splunklib"].__file__.startswith(str(REPO / "lib"))
 
 
-@pytest.mark.parametrize("name", ["clock", "rows", "zones", "verdict", "eventtime", "annotator"])
-def test_module_examples_run(name):
-    import doctest
-
-    module = importlib.import_module(f"offhours.{name}")
-    result = doctest.testmod(module)
-    assert result.attempted and not result.failed
-
-
 def test_the_latest_end_can_belong_to_an_earlier_day():
     """Monday's 23:00-22:00 (into Tuesday night) ends after Tuesday's 08:00-10:00; with
     Wednesday and Thursday closed, Friday noon is 62 hours after Tuesday 22:00, the end of the
@@ -404,4 +396,67 @@ def test_the_latest_end_can_belong_to_an_earlier_day():
     assert clock.values(noon)[6] == clock.uncached(noon)[6] == str(62 * 60)
     check = []
     check_fields(clock, [noon - 3600 * k for k in range(0, 60, 7)] + [noon + 3600 * k for k in range(0, 80, 9)], check)
+    assert not check, check
+
+
+# --- Zone names at getinfo, without importing pytz ----------------------------------------------
+
+ZONEINFO = os.path.join(os.path.dirname(pytz.__file__), "zoneinfo")
+
+
+def zone_files():
+    found = set()
+    for folder, _, files in os.walk(ZONEINFO):
+        for name in files:
+            path = os.path.join(folder, name)
+            with open(path, "rb") as handle:
+                if handle.read(4) == b"TZif":
+                    found.add(os.path.relpath(path, ZONEINFO).replace(os.sep, "/"))
+    return found
+
+
+def test_every_zone_file_but_the_unlisted_is_a_pytz_zone():
+    """The invariant the getinfo shortcut rests on, for the pytz the engine runs on."""
+    assert zone_files() - engine_zones.UNLISTED_ZONE_FILES == set(pytz.all_timezones)
+
+
+ODD_SPELLINGS = [
+    "europe/berlin", "EUROPE/BERLIN", "Europe/berlin", "america/New_York", "Factory", "zone.tab", "tzdata.zi",
+    "iso3166.tab", "leapseconds", "Europe", "Europe/", "/Europe/Berlin", "Europe//Berlin", "Europe/Berlin/",
+    "../zoneinfo/UTC", "Europe/../UTC", "./UTC", "", "Mars/Base", "posixrules", "Europe/Berlin\n", " UTC",
+]
+
+
+def test_a_zone_file_name_is_pytz_s_own_spelling():
+    """Every pytz name is found as itself; nothing else is found (pytz's list decides those)."""
+    wrong = [s for s in pytz.all_timezones if engine_zones._zone_file_name(s, ZONEINFO) != s]
+    wrong += [s for s in ODD_SPELLINGS if engine_zones._zone_file_name(s, ZONEINFO) is not None]
+    assert not wrong
+
+
+@pytest.mark.parametrize("options", [{}, {"profile": "berlin", "tzfield": "team_tz"}, {"tz": "US/Eastern"},
+                                     {"tz": "+05:30"}])
+def test_getinfo_validates_zones_without_importing_pytz(options):
+    """prepare() checks a canonical zone name among pytz's zone files; pytz loads at execution."""
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); from offhours import Annotator, open_profiles; "
+        f"Annotator(open_profiles(sys.argv[2]), {options!r}); "
+        "assert 'pytz' not in sys.modules and 'offhours.clock' not in sys.modules, sorted(sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code, str(REPO / "lib"), str(REPO)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_span_turned_inside_out_counts_its_start_too():
+    """St. John's sprang from 02:00 to 03:00 on 1970-04-26: 02:30-03:00 starts at 06:00Z (the
+    offset before the gap) and ends at 05:30Z. At 05:59:59Z (03:29:59 local) it ended half an
+    hour ago and starts in a second: one minute outside, as the zoneinfo oracle says."""
+    def clock():
+        return Clock(Calendar(parse_hours("02:30-03:00"), Workweek("IR"), {}), resolve_zone("America/St_Johns"),
+                     "p", {})
+
+    assert clock().uncached(9957599)[6] == clock().values(9957599)[6] == "1"
+    check = []
+    check_fields(clock(), range(9954000, 9961200, 60), check)     # forwards across both boundaries
+    check_fields(clock(), range(9961199, 9954000, -61), check)    # backwards, with fresh caches
     assert not check, check

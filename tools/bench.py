@@ -83,7 +83,8 @@ if pid == 0:
 _, status, usage = os.wait4(pid, 0)
 elapsed = time.perf_counter() - start
 with open(report, "w") as handle:
-    handle.write("%r %d %d" % (elapsed, usage.ru_maxrss, os.waitstatus_to_exitcode(status)))
+    handle.write("%r %d %d %r" % (elapsed, usage.ru_maxrss, os.waitstatus_to_exitcode(status),
+                                  usage.ru_utime + usage.ru_stime))
 """
 
 
@@ -175,6 +176,7 @@ class Run:
     seconds: float
     max_rss_kib: int
     returncode: int
+    cpu_seconds: float
     output: bytes = b""
 
 
@@ -211,9 +213,9 @@ def launch(python: str, script: Path, stdin: tuple[bytes, ...], env: dict[str, s
         writer.join()
         with open(report) as handle:
             text = handle.read().split()
-        if len(text) != 3:
+        if len(text) != 4:
             raise RuntimeError(f"launcher failed for {script} (exit {process.returncode})")
-        return Run(float(text[0]), int(text[1]), int(text[2]), b"".join(parts))
+        return Run(float(text[0]), int(text[1]), int(text[2]), float(text[3]), b"".join(parts))
     finally:
         os.unlink(report)
 
@@ -239,10 +241,12 @@ def check_replies(output: bytes, expected_rows: int, label: str) -> None:
 class Series:
     seconds: list[float] = field(default_factory=list)
     rss: list[int] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
 
     def add(self, run: Run) -> None:
         self.seconds.append(run.seconds)
         self.rss.append(run.max_rss_kib)
+        self.cpu.append(run.cpu_seconds)
 
 
 def interpreters(choice: str) -> list[tuple[str, str]]:
@@ -359,9 +363,11 @@ def report(events, series, startup, plan) -> None:
                rate[(key, "all")] >= 0.9 * rate[const])
         target(f"{key} getinfo start-up / no-op <= 1.10", start[key] / start["noop"],
                start[key] <= 1.10 * start["noop"])
-    print("   getinfo probes: " + ", ".join(
-        f"{k} {start[k]:.1f} ms (min {min(s.seconds) * 1000:.1f}, {len(s.seconds)} runs, peak RSS {start_rss[k]:.1f}Mi)"
-        for k, s in startup.items()))
+    cpu = {key: median(s.cpu) * 1000 for key, s in startup.items()}
+    print(f"   getinfo probes ({len(startup['noop'].seconds)} each), median wall / min wall / median CPU: " + ", ".join(
+        f"{k} {start[k]:.1f} / {min(s.seconds) * 1000:.1f} / {cpu[k]:.1f} ms" for k, s in startup.items()))
+    print("   start-up CPU / no-op: " + ", ".join(f"{k} {cpu[k] / cpu['noop']:.2f}" for k in ("ecr", "ecr_tz"))
+          + "; peak RSS: " + ", ".join(f"{k} {v:.1f}Mi" for k, v in start_rss.items()))
     print(f"   {sum(results)}/{len(results)} targets met")
 
 
@@ -369,7 +375,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--python", default="both", help="3.9, 3.13, both (default) or an interpreter path")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default 3)")
-    parser.add_argument("--probes", type=int, default=6, help="getinfo-only probes per command and round")
+    parser.add_argument("--probes", type=int, default=8, help="getinfo-only probes per command and round")
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--chunk", type=int, default=50_000)
     options = parser.parse_args(argv)

@@ -113,6 +113,8 @@ def _minutes_outside(calendar, zone, utc, number):
             for start_utc, end_utc in calendar.utc_spans(zone, day):
                 if end_utc <= utc:
                     distance = utc - end_utc
+                    if start_utc > utc and start_utc - utc < distance:
+                        distance = start_utc - utc  # inverted by a DST gap: its start is ahead too
                 elif start_utc > utc:
                     distance = start_utc - utc
                 else:
@@ -129,37 +131,38 @@ def outside_window(calendar, zone, utc, number):
     :func:`_minutes_outside` looks at, for reuse across the instants of one gap.
 
     Returns ``None`` when ``utc`` lies within a span (a boundary in a DST gap), else
-    ``(last_end, next_start, low, high)``: the latest span end at or before ``utc`` and
-    the earliest start after it (``None`` where there is none), and ``[low, high)``, the
-    instants that see every span of those days on the same side as ``utc`` does, so
-    ``minutes_outside`` of any instant there on the same local day is
-    ``minutes_between(t, last_end, next_start)``.
+    ``(last_end, next_start, low, high)``: the latest span end at or before ``utc`` and the
+    earliest span start after it (``None`` where there is none; a span that a DST gap turned
+    inside out can count on both sides), and ``[low, high)``, the instants with no span
+    boundary between them and ``utc``. ``minutes_outside`` of any instant there on the same
+    local day is ``minutes_between(t, last_end, next_start)``.
 
     Days are scanned outwards as :func:`_minutes_outside` does. Spans of days ``step`` or more
-    away lie over ``step - 3`` days from any instant of day ``number``, on the same side of
-    it. Once that exceeds half the gap from ``last_end`` to ``next_start``, the scan stops:
-    every instant of the gap is nearer to one of the two than to any span not scanned.
+    away lie over ``step - 3`` days from any instant of day ``number``. Once that exceeds half
+    the gap from ``last_end`` to ``next_start``, the scan stops: every instant of the gap is
+    nearer to one of the two than to any span not scanned, and inside none of those.
     """
     last_end = next_start = None
-    high = _FOREVER
+    low, high = -_FOREVER, _FOREVER
     for step in range(_SCAN_DAYS):
         if last_end is not None and next_start is not None and 2 * (step - 3) * _DAY > next_start - last_end:
             break
         for day in (number - step, number + step + 1) if step else (number, number + 1):
             for start_utc, end_utc in calendar.utc_spans(zone, day):
+                if start_utc <= utc < end_utc:
+                    return None
                 if end_utc <= utc:
                     if last_end is None or end_utc > last_end:
                         last_end = end_utc
-                elif start_utc > utc:
+                    low = max(low, end_utc)
+                else:
+                    high = min(high, end_utc)
+                if start_utc > utc:
                     if next_start is None or start_utc < next_start:
                         next_start = start_utc
-                    if end_utc < high:
-                        high = end_utc  # a span inverted by a DST gap can end before it starts
+                    high = min(high, start_utc)
                 else:
-                    return None
-    if next_start is not None and next_start < high:
-        high = next_start
-    low = -_FOREVER if last_end is None else last_end
+                    low = max(low, start_utc)
     return last_end, next_start, low, high
 
 
