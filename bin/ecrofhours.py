@@ -14,11 +14,11 @@ APP_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # The app's lib/ goes first: Splunk's own site-packages may hold an older pytz.
 sys.path.insert(0, os.path.join(APP_DIR, "lib"))
 
-import csv  # noqa: E402
 from io import StringIO  # noqa: E402
 
 from offhours import OPTIONS, Annotator, OptionError, ProfileError, open_profiles  # noqa: E402
 from splunklib.searchcommands import Configuration, Option, StreamingCommand, dispatch  # noqa: E402
+from splunklib.searchcommands.environment import splunklib_logger  # noqa: E402
 from splunklib.searchcommands.internals import CsvDialect  # noqa: E402
 
 _USAGE = (
@@ -26,7 +26,57 @@ _USAGE = (
     "[holidays=\"<calendars>\"] [tzfield=<field>] [profilefield=<field>] [timefield=<field>] "
     "[timeunit=auto|s|ms|us|ns] [only=<bool>]"
 )
-_SMALL_BODY = 4 << 20  # characters; StringIO takes four bytes each, lines() none
+
+
+class SplunkdGone(Exception):
+    """splunkd closed a pipe to the command: nothing more can reach the search, so stop."""
+
+
+class SplunkdInput:
+    """The command's binary standard input, noting a read cut short by its end: splunkd went
+    away inside a chunk (a whole chunk ends with its last byte, never short of it)."""
+
+    def __init__(self, stream):
+        self._stream = stream
+        self.cut = False
+
+    def read(self, size=-1):
+        data = self._stream.read(size)
+        self.cut = self.cut or 0 < size != len(data)
+        return data
+
+    def readline(self):
+        line = self._stream.readline()
+        self.cut = self.cut or (line != b"" and not line.endswith(b"\n"))
+        return line
+
+
+class SplunkdOutput:
+    """The command's raw standard output. Unbuffered, so that once splunkd has closed it no
+    data is left for Python to fail flushing at exit; later writes are dropped."""
+
+    def __init__(self, raw):
+        self._raw = raw
+        self.closed_by_splunkd = False
+
+    def write(self, data):
+        if self.closed_by_splunkd:
+            return
+        view = memoryview(data)
+        try:
+            while view:
+                view = view[self._raw.write(view):]
+        except BrokenPipeError:
+            self.closed_by_splunkd = True
+            raise SplunkdGone("splunkd closed the command's output") from None
+
+    def flush(self):
+        """Nothing is buffered."""
+
+
+def _report_gone(gone):
+    """One line for search.log, not splunklib's traceback and error chunk."""
+    splunklib_logger.warning("ecrofhours stopped: %s", gone)
 
 
 @Configuration()
@@ -72,6 +122,41 @@ class EcrOffHoursCommand(StreamingCommand):
         self.write_error(message)
         sys.exit(1)
 
+    def _read_chunk(self, istream):
+        # splunkd going away inside a chunk or before getinfo is no error of the search: one
+        # line in search.log (_report_gone), not splunklib's traceback.
+        try:
+            chunk = super()._read_chunk(istream)
+        except RuntimeError:
+            if not getattr(istream, "cut", False):
+                raise  # a malformed chunk: splunklib reports it
+            chunk = None
+        if getattr(istream, "cut", False):
+            raise SplunkdGone("splunkd closed the command's input inside a chunk")
+        if chunk is None and self._metadata is None:
+            raise SplunkdGone("splunkd closed the command's input before getinfo")
+        return chunk
+
+    def _report_unexpected_error(self):
+        gone = sys.exc_info()[1]
+        if isinstance(gone, SplunkdGone):
+            _report_gone(gone)  # splunklib then finishes and exits 1
+        else:
+            super()._report_unexpected_error()
+
+    def _read_csv_records(self, ifile):
+        # The generic record path (see _execute_chunk_v2): splunklib's reader, NUL-safe as
+        # csv_rows is.
+        from offhours.rows import nul_stand_in, with_nul
+
+        text = ifile.getvalue()
+        stand_in = nul_stand_in(text)
+        if stand_in is None:
+            return super()._read_csv_records(ifile)
+        records = super()._read_csv_records(StringIO(text.replace("\0", stand_in)))
+        return ({with_nul(name, stand_in): with_nul(value, stand_in) for name, value in record.items()}
+                for record in records)
+
     def stream(self, records):
         annotator = self._annotator
         annotate = annotator.annotate
@@ -102,12 +187,12 @@ class EcrOffHoursCommand(StreamingCommand):
 
     def _write_rows(self, body):
         """Annotate a chunk's rows into the record writer; False (nothing written) to decline."""
-        from offhours.rows import Decline, annotated_rows, lines, output_columns, plain_columns
+        from offhours.rows import Decline, annotated_rows, csv_rows, output_columns, plain_columns
 
         writer = self._record_writer
         if writer._fieldnames is not None or writer.custom_fields:
             return False
-        reader = csv.reader(StringIO(body) if len(body) < _SMALL_BODY else lines(body), dialect=CsvDialect)
+        reader = csv_rows(body, CsvDialect)
         header, first = next(reader, None), next(reader, None)
         if first is None:
             return True  # no records: splunklib writes nothing either
@@ -125,5 +210,12 @@ class EcrOffHoursCommand(StreamingCommand):
             writer._pending_record_count += counter[0]
         return True
 
+
 if __name__ == "__main__":
-    dispatch(EcrOffHoursCommand, sys.argv, sys.stdin, sys.stdout, __name__, allow_empty_input=True)
+    stdout = getattr(sys.stdout.buffer, "raw", sys.stdout.buffer)  # FileIO already if PYTHONUNBUFFERED is set
+    try:
+        dispatch(EcrOffHoursCommand, sys.argv, SplunkdInput(sys.stdin.buffer), SplunkdOutput(stdout),
+                 __name__, allow_empty_input=True)
+    except SplunkdGone as gone:  # outside splunklib's own error handling: the getinfo reply
+        _report_gone(gone)
+        sys.exit(1)

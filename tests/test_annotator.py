@@ -3,6 +3,9 @@ import pytest
 
 from conftest import REPO
 from offhours import OUTPUT_FIELDS, Annotator, OptionError, ProfileError, open_profiles
+from offhours.conffile import read_conf_text
+from offhours.holidays import HolidayCatalog
+from offhours.profiles import ProfileBook
 
 SAMPLE = "1629328650"  # 2021-08-18T23:17:30Z
 
@@ -86,6 +89,18 @@ class TestPerEvent:
         fields = annotate(shipped, {"profilefield": "p"}, profile="../../etc")
         assert (fields["off_hours"], fields["off_hours_reason"], fields["bh_profile"], fields["bh_tz"],
                 fields["bh_error"]) == ("", "unknown_profile", "../../etc", "", "unknown profile '../../etc'")
+
+    def test_any_stanza_name_works_per_event_as_with_the_option(self):
+        """One rule for profile= and profilefield: the name of a ``[profile:<name>]`` stanza,
+        whatever its characters (up to commit 5ed6ac0 a field value had to match
+        ``[A-Za-z0-9_.-]{1,64}`` and ``Team A`` was unknown per event only)."""
+        book = ProfileBook(read_conf_text(
+            "[profile:utc]\n[profile:Team A (Berlin)]\ntimezone = Europe/Berlin\n", "local/ecrofhours.conf"),
+            HolidayCatalog("/nonexistent"))
+        by_option = Annotator(book, {"profile": "Team A (Berlin)"}).annotate(SAMPLE, None, None)
+        by_field = Annotator(book, {"profilefield": "p"}).annotate(SAMPLE, None, "Team A (Berlin)")
+        assert by_field == by_option
+        assert (by_field["bh_profile"], by_field["bh_tz"]) == ("Team A (Berlin)", "Europe/Berlin")
 
     @pytest.mark.parametrize("time, tz, profile, reason", [
         ("", "Bad/Zone", "nope", "unknown_profile"),

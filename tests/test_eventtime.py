@@ -34,6 +34,9 @@ T = 1629328650  # 2021-08-18T23:17:30Z, the attack-range PutImage sample
     ("2021-08-19T04:47:30+0530", "auto", T),
     ("2021-08-18T23:17:30+00:00", "ms", T),        # the unit does not apply to ISO
     ("2021-08-18", "auto", T - (23 * 3600 + 17 * 60 + 30)),
+    ("1e-50", "auto", 0),                          # tiny: the floor is 0, not "outside the years"
+    ("-1e-50", "auto", -1),
+    ("1e-999999", "ns", 0),
 ])
 def test_times(text, unit, expected):
     assert parse_event_time(text, unit) == expected
@@ -50,6 +53,15 @@ def test_times(text, unit, expected):
     ("2021-08-18T23:17:30+25:00", "invalid UTC offset"),
     ("1629328650,5", "cannot read time"),
     ("-99999999999999999999", "outside the years"),
+    # Digits other than ASCII's, and Python's digit separators, are no time Splunk writes
+    # (int(), Decimal() and \\d would read them all).
+    ("\u0661\u0666\u0662\u0669\u0663\u0662\u0668\u0666\u0665\u0660", "cannot read time"),  # Arabic-Indic
+    ("\uff11\uff16\uff12\uff19\uff13\uff12\uff18\uff16\uff15\uff10", "cannot read time"),  # fullwidth
+    ("1629328650.\u0665", "cannot read time"),
+    ("\u0662\u0660\u0662\u0661-08-18T23:17:30Z", "cannot read time"),
+    ("1_629_328_650", "cannot read time"),
+    ("1_629_328_650.5", "cannot read time"),
+    ("1e1_0", "cannot read time"),
 ])
 def test_refused(text, fragment):
     with pytest.raises(BadTime, match=fragment):

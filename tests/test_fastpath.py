@@ -30,6 +30,7 @@ from hypothesis import strategies as st
 
 from conftest import REPO
 from offhours import OUTPUT_FIELDS
+from offhours import rows
 from offhours import zones as engine_zones
 from offhours.calendar import Calendar, Closure, Workweek
 from offhours.clock import Clock
@@ -282,7 +283,8 @@ def replies(data):
 
 text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12) | st.sampled_from(
     ["", "$", "$$", 'a "q" b', "x,y", "line\nbreak", "cr\r\nlf", " 1629328650 ", "1629328650", "1629328650.5",
-     "Europe/Berlin", "europe/berlin", "+05:30", "Mars/Base", "berlin", "nope", "2021-08-18T23:17:30Z"])
+     "Europe/Berlin", "europe/berlin", "+05:30", "Mars/Base", "berlin", "nope", "2021-08-18T23:17:30Z",
+     "\x00", "UTC\x00", "a\x00\nb"])
 value = text | st.lists(text, max_size=3)
 FIELDS = ["_time", "zone", "team", "host", "off_hours", "bh_tz", "_raw", "_chunked_idx"]
 
@@ -309,13 +311,12 @@ ARGS = [[], ["tzfield=zone"], ["tzfield=zone", "profilefield=team", "only=true"]
 @settings(deadline=None, max_examples=150, suppress_health_check=[HealthCheck.too_slow])
 @given(args=st.sampled_from(ARGS), bodies=st.lists(chunk_bodies(), min_size=1, max_size=3), by_line=st.booleans())
 def test_rows_are_the_bytes_splunklib_would_write(args, bodies, by_line):
-    module = command_module()
-    small_body = module._SMALL_BODY
-    module._SMALL_BODY = 0 if by_line else small_body  # big bodies are read line by line
+    small_text = rows._SMALL_TEXT
+    rows._SMALL_TEXT = 0 if by_line else small_text  # big bodies are read line by line
     try:
         fast = reply_bytes(args, bodies)
     finally:
-        module._SMALL_BODY = small_body
+        rows._SMALL_TEXT = small_text
     assert fast == reply_bytes(args, bodies, fast=False)
     assert replies(fast)[-1][0].get("finished") is True
 

@@ -55,12 +55,12 @@ SPICE = [
     "e\u0301", "\u0301", "Z\u0351\u036b\u0343\u036a\u0302\u036b\u033d", "\u0e01\u0e34\u0e4a",  # combining marks
     "\ufeff", "\u200b", "\u00a0", "\u2028", "\u2029", "\x85", "\x0b", "\x0c", "\x1c", "\x1e",  # odd breaks
     ",", '"', '""', "'", "\r", "\n", "\r\n", "\n\r", "\t", " ", "  ", "\\", "\\n", "\x7f", "\x1b[31m",
-    "$", "$$", "$;$", "$a$;$b$", ";", "__mv_", "=", "|", "`", "{}", "[]", "%s", "%00", "&amp;",
+    "$", "$$", "$;$", "$a$;$b$", ";", "__mv_", "=", "|", "`", "{}", "[]", "%s", "%00", "\x00", "&amp;",
     "chunked 1.0,2,0\n{}", "ÿ", "İ", "ß", "ǅ", "𝔘𝔫𝔦𝔠𝔬𝔡𝔢", "中文", "日本語", "한국어", "Ω", "∞",
 ]
-# Any code point but surrogates (not UTF-8) and NUL (see test_reliability: Python 3.9's csv
-# module refuses NUL, a known limitation reported separately).
-CHARS = st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")
+# Any code point but surrogates (not UTF-8). NUL is included: Python 3.9's csv module refuses it,
+# which stopped the search up to commit 5ed6ac0 (see test_reliability).
+CHARS = st.characters(blacklist_categories=("Cs",))
 fragment = st.one_of(st.sampled_from(SPICE), st.text(CHARS, max_size=12))
 short_text = st.lists(fragment, max_size=6).map("".join)
 

@@ -22,7 +22,7 @@ import os
 from .conffile import read_layered_conf
 from .eventtime import TIME_UNITS, BadTime, parse_event_time
 from .holidays import HolidayCatalog
-from .profiles import OptionError, ProfileBook, ProfileError, valid_profile_name
+from .profiles import OptionError, ProfileBook, ProfileError
 from .quoting import quote
 from .zones import resolve_zone
 
@@ -178,7 +178,7 @@ class Annotator:
         """A compiled profile, or the reason (str) it cannot be used."""
         profile = self._profiles.get(name)
         if profile is None:
-            if not valid_profile_name(name) or not self._book.has(name):
+            if not self._book.has(name):  # a lookup: a name is never a path
                 profile = f"unknown profile {quote(name)}"
             else:
                 try:

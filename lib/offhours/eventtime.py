@@ -53,10 +53,14 @@ def parse_event_time(text, unit="auto"):
         # of a non-negative number is its integer part; at most 40 characters, so the exact
         # path below would not round either.
         whole, dot, fraction = text.partition(".")
-        if len(whole) <= 11 and len(text) <= 40 and whole.isdecimal() and (not dot or fraction.isdecimal()):
+        if (len(whole) <= 11 and len(text) <= 40 and text.isascii() and whole.isdecimal()
+                and (not dot or fraction.isdecimal())):
             return int(whole)
     if len(text) > _LONGEST_TIME:  # also keeps int() below Python's 4,300-digit limit
         raise BadTime(f"time {quote(text)} is too long to be a time")
+    if not text.isascii() or "_" in text:
+        # Python's int(), Decimal() and \d read other scripts' digits and 1_000; Splunk does not.
+        raise _unreadable(text)
     if re.match(_INTEGER, text):
         seconds = _scale_integer(int(text), unit)
     elif text[:1].isdigit() and len(text) >= 10 and text[4:5] == "-":
@@ -90,15 +94,19 @@ def _scale_decimal(text, unit):
             value = Decimal(text)
             if not value.is_finite():
                 raise BadTime(f"time {quote(text)} is not a finite number")
-            if abs(value.adjusted()) > 40:
+            if value.adjusted() > 40:  # 1e400: no integer of that size is built
                 raise BadTime(f"time {quote(text)} is outside the years 0001-9999")
             scaled = value / _divisor(abs(value), unit)
             return int(scaled.to_integral_value(rounding=ROUND_FLOOR))
     except InvalidOperation:
-        raise BadTime(
-            f"cannot read time {quote(text)}: expected epoch seconds (or ms, us, ns) "
-            "or ISO 8601 such as 2021-08-18T23:17:30Z"
-        ) from None
+        raise _unreadable(text) from None
+
+
+def _unreadable(text):
+    return BadTime(
+        f"cannot read time {quote(text)}: expected epoch seconds (or ms, us, ns) "
+        "or ISO 8601 such as 2021-08-18T23:17:30Z"
+    )
 
 
 def _parse_iso_8601(text):

@@ -27,7 +27,6 @@ DEFAULTS = {"timezone": "UTC", "hours": "workdays 08:00-20:00"}
 NO_HOLIDAYS = "none"
 LOCALE_FORM = "ll_CC, ll-CC or CC with an ISO 3166 territory, e.g. de_DE or SA"
 _LOCALE = r"^(?:([A-Za-z]{2,3})[_-])?([A-Za-z]{2})$"
-_PROFILE_NAME = r"^[A-Za-z0-9_.-]{1,64}$"
 
 
 class ProfileError(ValueError):
@@ -162,7 +161,3 @@ class ProfileBook:
         calendar = Calendar(hours, Workweek(territory), public_and_company_closures if codes else company)
         return Profile(name, zone, calendar, locale)
 
-
-def valid_profile_name(name):
-    """Profile names are stanza suffixes: letters, digits, ``_ . -``, at most 64."""
-    return bool(re.match(_PROFILE_NAME, name))

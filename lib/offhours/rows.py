@@ -20,11 +20,14 @@ write: every input column (a multivalue decoded and encoded again), then the out
 >>> next(rows)[:9], counter
 (['1629328650', '', 'h1', '', '1', None, 'after_hours', None, '2021-08-18T23:17:30+00:00'], [1])
 """
+import csv
+from io import StringIO
 from itertools import chain
 
 from .annotator import OUTPUT_FIELDS
 
 MV_PREFIX = "__mv_"
+_SMALL_TEXT = 4 << 20  # characters; StringIO takes up to four bytes each, lines() none
 
 
 class Decline(Exception):
@@ -52,6 +55,42 @@ def lines(text):
         start, end = end, find("\n", end) + 1
     if start < len(text):
         yield text[start:]
+
+
+def csv_rows(text, dialect):
+    """The rows of CSV ``text`` as lists of cells, NUL characters included.
+
+    Before Python 3.11, ``csv.reader`` stops at a NUL ("line contains NUL"), which would
+    stop the search and lose every event in it. A NUL is read as a character ``text`` lacks
+    instead, and each cell gets its NULs back.
+
+    >>> list(csv_rows('a,"b\\x00c"\\r\\n\\x00,d\\r\\n', csv.excel))
+    [['a', 'b\\x00c'], ['\\x00', 'd']]
+    """
+    stand_in = nul_stand_in(text)
+    if stand_in is None:
+        return csv.reader(StringIO(text) if len(text) < _SMALL_TEXT else lines(text), dialect)
+    rows = csv.reader(lines(text.replace("\0", stand_in)), dialect)
+    return (with_nul(row, stand_in) for row in rows)
+
+
+def nul_stand_in(text):
+    """None if ``text`` has no NUL, else a character it lacks, to be read in NUL's place: a
+    lone surrogate, which text decoded from UTF-8 (as splunklib decodes a chunk) never holds.
+
+    >>> nul_stand_in("a"), nul_stand_in("a\\x00"), nul_stand_in("\\x00\\ud800")
+    (None, '\\ud800', '\\ud801')
+    """
+    if "\0" not in text:
+        return None
+    return next(char for char in map(chr, range(0xD800, 0x110000)) if char not in text)
+
+
+def with_nul(value, stand_in):
+    """``value`` (text or a list of texts) with ``stand_in`` read back as NUL."""
+    if isinstance(value, str):
+        return value.replace(stand_in, "\0")
+    return [item.replace(stand_in, "\0") for item in value]
 
 
 def output_columns(names):
