@@ -7,14 +7,13 @@ A thin adapter between splunklib's chunked protocol and the ``offhours`` engine 
     | where off_hours=1
     | table _time userIdentity.arn off_hours_reason local_time bh_tz
 """
+import contextlib
 import os
 import sys
 
 APP_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # The app's lib/ goes first: Splunk's own site-packages may hold an older pytz.
 sys.path.insert(0, os.path.join(APP_DIR, "lib"))
-
-from io import StringIO  # noqa: E402
 
 from offhours import OPTIONS, Annotator, OptionError, ProfileError, open_profiles  # noqa: E402
 from splunklib.searchcommands import Configuration, Option, StreamingCommand, dispatch  # noqa: E402
@@ -145,17 +144,24 @@ class EcrOffHoursCommand(StreamingCommand):
             super()._report_unexpected_error()
 
     def _read_csv_records(self, ifile):
-        # The generic record path (see _execute_chunk_v2): splunklib's reader, NUL-safe as
-        # csv_rows is.
-        from offhours.rows import nul_stand_in, with_nul
+        # The generic record path (see _execute_chunk_v2): splunklib's reader, NUL-safe on
+        # Python 3.9 as csv_rows is.
+        from offhours import rows
 
+        if rows.CSV_READS_NUL:
+            return super()._read_csv_records(ifile)
         text = ifile.getvalue()
-        stand_in = nul_stand_in(text)
+        stand_in = rows.nul_stand_in(text)
         if stand_in is None:
             return super()._read_csv_records(ifile)
-        records = super()._read_csv_records(StringIO(text.replace("\0", stand_in)))
-        return ({with_nul(name, stand_in): with_nul(value, stand_in) for name, value in record.items()}
+        records = super()._read_csv_records(rows.lines(text.replace("\0", stand_in)))
+        return ({rows.with_nul(name, stand_in): rows.with_nul(value, stand_in) for name, value in record.items()}
                 for record in records)
+
+    def finish(self):
+        # splunklib finishes after reporting an error; if splunkd has gone, nobody reads it.
+        with contextlib.suppress(SplunkdGone):
+            super().finish()
 
     def stream(self, records):
         annotator = self._annotator

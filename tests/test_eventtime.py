@@ -37,6 +37,9 @@ T = 1629328650  # 2021-08-18T23:17:30Z, the attack-range PutImage sample
     ("1e-50", "auto", 0),                          # tiny: the floor is 0, not "outside the years"
     ("-1e-50", "auto", -1),
     ("1e-999999", "ns", 0),
+    ("-1e-1000100", "auto", -1),                   # a division would underflow to -0
+    ("1e-1000100", "ms", 0),
+    (" \t1629328650\r\n", "auto", T),
 ])
 def test_times(text, unit, expected):
     assert parse_event_time(text, unit) == expected
@@ -62,6 +65,9 @@ def test_times(text, unit, expected):
     ("1_629_328_650", "cannot read time"),
     ("1_629_328_650.5", "cannot read time"),
     ("1e1_0", "cannot read time"),
+    ("\xa01629328650", "cannot read time"),         # only ASCII white space is trimmed
+    ("1629328650\u2028", "cannot read time"),
+    ("\x1c1629328650", "cannot read time"),
 ])
 def test_refused(text, fragment):
     with pytest.raises(BadTime, match=fragment):

@@ -27,6 +27,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -635,7 +636,13 @@ def started(command, args=(), **env):
                                env=clean_env(**env))
     process.stdin.write(encode_chunk(getinfo_metadata(make_searchinfo(list(args), "ecrofhours"))))
     process.stdin.flush()
-    assert read_chunk(process.stdout)[0]["type"] == "streaming"
+    watchdog = threading.Timer(60, process.kill)  # a command that never replies fails, not hangs
+    watchdog.start()
+    try:
+        reply = read_chunk(process.stdout)
+    finally:
+        watchdog.cancel()
+    assert reply is not None and reply[0]["type"] == "streaming", process.stderr.read()[-3000:]
     return process
 
 
@@ -709,6 +716,25 @@ def test_stdin_closed_before_getinfo_stops_with_one_line(splunk_python, sent):
     why = "before getinfo" if sent == 0 else "inside a chunk"
     assert_stopped(process, err.decode(), f"splunkd closed the command's input {why}")
     assert_no_error_reply(out)
+
+
+@pytest.mark.parametrize("sent", [0, 30], ids=["nothing", "half-metadata"])
+def test_both_pipes_closed_before_getinfo_stop_with_one_line(splunk_python, sent):
+    """splunkd gone altogether (crashed or killed): splunklib still finishes with a reply after
+    the input error, which meets the closed output; that is the same stop, not a second one."""
+    frame = encode_chunk(getinfo_metadata(make_searchinfo([], "ecrofhours")))
+    process = subprocess.Popen(splunk_python, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, env=clean_env())
+    process.stdout.close()
+    try:
+        process.stdin.write(frame[:sent])
+        process.stdin.close()
+    except BrokenPipeError:
+        pass
+    err = process.stderr.read().decode()
+    process.wait(timeout=60)
+    why = "before getinfo" if sent == 0 else "inside a chunk"
+    assert_stopped(process, err, f"splunkd closed the command's input {why}")
 
 
 @pytest.mark.parametrize("env", [{}, {"PYTHONUNBUFFERED": "1"}], ids=["buffered", "unbuffered"])

@@ -35,6 +35,7 @@ _ISO_8601 = (
     r"\s*(?:([Zz])|([+-])(\d{2}):?(\d{2}))?$"
 )
 _EPOCH = datetime(1970, 1, 1)
+_ASCII_SPACE = " \t\n\r\v\f"  # str.strip() would also take NBSP, U+2028 and \x1c-\x1f
 
 
 class BadTime(ValueError):
@@ -46,7 +47,7 @@ def parse_event_time(text, unit="auto"):
 
     Raises :class:`BadTime`. An empty ``text`` is the caller's ``no_time`` case.
     """
-    text = text.strip()
+    text = text.strip(_ASCII_SPACE)
     if unit == "auto" or unit == "s":
         # Splunk's _time: whole seconds, or seconds with a fraction ("1629328650.000").
         # At most 11 digits, so below 1e11 (seconds under "auto") and MAX_EPOCH; the floor
@@ -58,8 +59,9 @@ def parse_event_time(text, unit="auto"):
             return int(whole)
     if len(text) > _LONGEST_TIME:  # also keeps int() below Python's 4,300-digit limit
         raise BadTime(f"time {quote(text)} is too long to be a time")
-    if not text.isascii() or "_" in text:
-        # Python's int(), Decimal() and \d read other scripts' digits and 1_000; Splunk does not.
+    if not (text.isascii() and text.isprintable()) or "_" in text:
+        # Python's int(), Decimal() and \d read other scripts' digits, 1_000 and (Decimal)
+        # control characters around the number; Splunk does not.
         raise _unreadable(text)
     if re.match(_INTEGER, text):
         seconds = _scale_integer(int(text), unit)
@@ -96,6 +98,8 @@ def _scale_decimal(text, unit):
                 raise BadTime(f"time {quote(text)} is not a finite number")
             if value.adjusted() > 40:  # 1e400: no integer of that size is built
                 raise BadTime(f"time {quote(text)} is outside the years 0001-9999")
+            if value.adjusted() < 0:  # |value| < 1 (dividing 1e-1000100 would underflow to -0)
+                return -1 if value < 0 else 0
             scaled = value / _divisor(abs(value), unit)
             return int(scaled.to_integral_value(rounding=ROUND_FLOOR))
     except InvalidOperation:

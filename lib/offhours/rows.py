@@ -21,6 +21,7 @@ write: every input column (a multivalue decoded and encoded again), then the out
 (['1629328650', '', 'h1', '', '1', None, 'after_hours', None, '2021-08-18T23:17:30+00:00'], [1])
 """
 import csv
+import sys
 from io import StringIO
 from itertools import chain
 
@@ -28,6 +29,8 @@ from .annotator import OUTPUT_FIELDS
 
 MV_PREFIX = "__mv_"
 _SMALL_TEXT = 4 << 20  # characters; StringIO takes up to four bytes each, lines() none
+# Python 3.11 and later read NUL in CSV; earlier ones stop with "line contains NUL".
+CSV_READS_NUL = sys.version_info >= (3, 11)
 
 
 class Decline(Exception):
@@ -61,13 +64,13 @@ def csv_rows(text, dialect):
     """The rows of CSV ``text`` as lists of cells, NUL characters included.
 
     Before Python 3.11, ``csv.reader`` stops at a NUL ("line contains NUL"), which would
-    stop the search and lose every event in it. A NUL is read as a character ``text`` lacks
-    instead, and each cell gets its NULs back.
+    stop the search and lose every event in it. There a NUL is read as a character ``text``
+    lacks instead, and each cell gets its NULs back.
 
     >>> list(csv_rows('a,"b\\x00c"\\r\\n\\x00,d\\r\\n', csv.excel))
     [['a', 'b\\x00c'], ['\\x00', 'd']]
     """
-    stand_in = nul_stand_in(text)
+    stand_in = None if CSV_READS_NUL else nul_stand_in(text)
     if stand_in is None:
         return csv.reader(StringIO(text) if len(text) < _SMALL_TEXT else lines(text), dialect)
     rows = csv.reader(lines(text.replace("\0", stand_in)), dialect)
