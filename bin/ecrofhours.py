@@ -148,13 +148,10 @@ class EcrOffHoursCommand(StreamingCommand):
         # Python 3.9 as csv_rows is.
         from offhours import rows
 
-        if rows.CSV_READS_NUL:
-            return super()._read_csv_records(ifile)
-        text = ifile.getvalue()
-        stand_in = rows.nul_stand_in(text)
+        stand_in = None if rows.CSV_READS_NUL else rows.nul_stand_in(ifile.getvalue())
         if stand_in is None:
             return super()._read_csv_records(ifile)
-        records = super()._read_csv_records(rows.lines(text.replace("\0", stand_in)))
+        records = super()._read_csv_records(rows.lines(ifile.getvalue().replace("\0", stand_in)))
         return ({rows.with_nul(name, stand_in): rows.with_nul(value, stand_in) for name, value in record.items()}
                 for record in records)
 

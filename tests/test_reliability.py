@@ -630,10 +630,31 @@ def test_endless_distinct_hostile_values_keep_memory_bounded(splunk_python, tmp_
 # --- Pipes closed early ----------------------------------------------------------------------
 
 
+def spawned(command, **env):
+    """The command as splunkd starts it: no argv, three pipes."""
+    return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=clean_env(**env))
+
+
+def stderr_after_stdout_closed(process, requests):
+    """Close the command's stdout (splunkd no longer reading), send ``requests`` as far as the
+    command takes them, close stdin; the command's stderr once it has exited."""
+    process.stdout.close()
+    try:
+        for frame in requests:
+            process.stdin.write(frame)
+            process.stdin.flush()
+        process.stdin.close()
+    except BrokenPipeError:
+        pass  # the command has gone: what matters is how
+    err = process.stderr.read().decode()
+    process.wait(timeout=60)
+    return err
+
+
 def started(command, args=(), **env):
     """The command after a getinfo exchange, with its pipes."""
-    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               env=clean_env(**env))
+    process = spawned(command, **env)
     process.stdin.write(encode_chunk(getinfo_metadata(make_searchinfo(list(args), "ecrofhours"))))
     process.stdin.flush()
     watchdog = threading.Timer(60, process.kill)  # a command that never replies fails, not hangs
@@ -710,8 +731,7 @@ def test_a_malformed_chunk_is_an_error_not_a_quiet_stop(splunk_python):
 @pytest.mark.parametrize("sent", [0, 8, 30], ids=["nothing", "half-header", "half-metadata"])
 def test_stdin_closed_before_getinfo_stops_with_one_line(splunk_python, sent):
     frame = encode_chunk(getinfo_metadata(make_searchinfo([], "ecrofhours")))
-    process = subprocess.Popen(splunk_python, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, env=clean_env())
+    process = spawned(splunk_python)
     out, err = process.communicate(frame[:sent], timeout=60)
     why = "before getinfo" if sent == 0 else "inside a chunk"
     assert_stopped(process, err.decode(), f"splunkd closed the command's input {why}")
@@ -723,16 +743,8 @@ def test_both_pipes_closed_before_getinfo_stop_with_one_line(splunk_python, sent
     """splunkd gone altogether (crashed or killed): splunklib still finishes with a reply after
     the input error, which meets the closed output; that is the same stop, not a second one."""
     frame = encode_chunk(getinfo_metadata(make_searchinfo([], "ecrofhours")))
-    process = subprocess.Popen(splunk_python, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, env=clean_env())
-    process.stdout.close()
-    try:
-        process.stdin.write(frame[:sent])
-        process.stdin.close()
-    except BrokenPipeError:
-        pass
-    err = process.stderr.read().decode()
-    process.wait(timeout=60)
+    process = spawned(splunk_python)
+    err = stderr_after_stdout_closed(process, [frame[:sent]])
     why = "before getinfo" if sent == 0 else "inside a chunk"
     assert_stopped(process, err, f"splunkd closed the command's input {why}")
 
@@ -740,16 +752,7 @@ def test_both_pipes_closed_before_getinfo_stop_with_one_line(splunk_python, sent
 @pytest.mark.parametrize("env", [{}, {"PYTHONUNBUFFERED": "1"}], ids=["buffered", "unbuffered"])
 def test_stdout_closed_by_splunkd_stops_with_one_line(splunk_python, env):
     process = started(splunk_python, **env)
-    process.stdout.close()
-    try:
-        for frame in frames():
-            process.stdin.write(frame)
-            process.stdin.flush()
-        process.stdin.close()
-    except BrokenPipeError:
-        pass  # the command has gone: what matters is how
-    err = process.stderr.read().decode()
-    process.wait(timeout=60)
+    err = stderr_after_stdout_closed(process, frames())
     assert_stopped(process, err, "splunkd closed the command's output")
 
 
@@ -757,16 +760,8 @@ def test_stdout_closed_by_splunkd_stops_with_one_line(splunk_python, env):
 def test_stdout_closed_before_the_getinfo_reply_stops_with_one_line(splunk_python, args):
     """The getinfo reply is written outside splunklib's error handling, and so is the reply
     to options that prepare() refuses."""
-    process = subprocess.Popen(splunk_python, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, env=clean_env())
-    process.stdout.close()
-    try:
-        process.stdin.write(encode_chunk(getinfo_metadata(make_searchinfo(args, "ecrofhours"))))
-        process.stdin.close()
-    except BrokenPipeError:
-        pass
-    err = process.stderr.read().decode()
-    process.wait(timeout=60)
+    process = spawned(splunk_python)
+    err = stderr_after_stdout_closed(process, [encode_chunk(getinfo_metadata(make_searchinfo(args, "ecrofhours")))])
     assert_stopped(process, err, "splunkd closed the command's output")
 
 
