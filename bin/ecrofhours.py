@@ -8,14 +8,17 @@ A thin adapter between splunklib's chunked protocol and the ``offhours`` engine 
     | table _time userIdentity.arn off_hours_reason local_time bh_tz
 """
 import contextlib
+import csv
 import os
 import sys
+import traceback
 
 APP_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # The app's lib/ goes first: Splunk's own site-packages may hold an older pytz.
 sys.path.insert(0, os.path.join(APP_DIR, "lib"))
 
 from offhours import OPTIONS, Annotator, OptionError, ProfileError, open_profiles  # noqa: E402
+from offhours.quoting import quote  # noqa: E402
 from splunklib.searchcommands import Configuration, Option, StreamingCommand, dispatch  # noqa: E402
 from splunklib.searchcommands.environment import splunklib_logger  # noqa: E402
 from splunklib.searchcommands.internals import CsvDialect  # noqa: E402
@@ -29,6 +32,34 @@ _USAGE = (
 
 class SplunkdGone(Exception):
     """splunkd closed a pipe to the command: nothing more can reach the search, so stop."""
+
+
+class FieldTooLarge(Exception):
+    """An event's field is longer than splunklib's CSV reader accepts; the message says which."""
+
+
+def _oversized_field(body):
+    """The user's message for a chunk with a CSV cell over the csv module's field limit."""
+    from offhours.rows import csv_rows
+
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, len(body)))  # no cell is longer than the chunk
+    try:
+        rows = csv_rows(body, CsvDialect)
+        header = next(rows, [])
+        where = next((("field name", len(name)) for name in header if len(name) > limit), None)
+        for row in rows if where is None else ():
+            where = next(((f"field {quote(name[5:] if name.startswith('__mv_') else name)}", len(cell))
+                          for name, cell in zip(header, row) if len(cell) > limit), None)
+            if where:
+                break
+    finally:
+        csv.field_size_limit(limit)
+    what, size = where or ("a field", None)
+    held = f"holds {size:,} characters" if size else "is too long"
+    return (f"An event's {what} {held}, more than the {limit:,} characters ({limit / 2**20:g} MiB) "
+            "splunklib's CSV reader accepts: ecrofhours stopped. Shorten or drop that field before "
+            "ecrofhours (| eval <field>=substr(<field>, 1, 100000) or | fields - <field>).")
 
 
 class SplunkdInput:
@@ -73,6 +104,12 @@ class SplunkdOutput:
         """Nothing is buffered."""
 
 
+def _username(command):
+    """The searching user (splunkd's getinfo searchinfo), to report their private lookups."""
+    searchinfo = getattr(command._metadata, "searchinfo", None)
+    return getattr(searchinfo, "username", None)
+
+
 def _report_gone(gone):
     """One line for search.log, not splunklib's traceback and error chunk."""
     splunklib_logger.warning("ecrofhours stopped: %s", gone)
@@ -108,11 +145,11 @@ class EcrOffHoursCommand(StreamingCommand):
     def prepare(self):
         for arg in self.fieldnames:
             name, equals, _ = arg.partition("=")
-            problem = f"Unknown option {name!r}" if equals else f"Unexpected argument {arg!r}"
+            problem = f"Unknown option {quote(name)}" if equals else f"Unexpected argument {quote(arg)}"
             self._fail(f"{problem}. Usage: {_USAGE}")
         given = {name: getattr(self, name) for name in OPTIONS if getattr(self, name) is not None}
         try:
-            self._annotator = Annotator(open_profiles(APP_DIR), given)
+            self._annotator = Annotator(open_profiles(APP_DIR, _username(self)), given)
         except (OptionError, ProfileError) as error:
             self._fail(str(error))
         self.configuration.required_fields = self._annotator.required_fields
@@ -120,6 +157,13 @@ class EcrOffHoursCommand(StreamingCommand):
     def _fail(self, message):
         self.write_error(message)
         sys.exit(1)
+
+    # splunklib str.format()s a message: a value with braces in it would break the message.
+    def write_error(self, message, *args):
+        super().write_error("{}", message.format(*args) if args else message)
+
+    def write_warning(self, message, *args):
+        super().write_warning("{}", message.format(*args) if args else message)
 
     def _read_chunk(self, istream):
         # splunkd going away inside a chunk or before getinfo is no error of the search: one
@@ -137,11 +181,16 @@ class EcrOffHoursCommand(StreamingCommand):
         return chunk
 
     def _report_unexpected_error(self):
-        gone = sys.exc_info()[1]
-        if isinstance(gone, SplunkdGone):
-            _report_gone(gone)  # splunklib then finishes and exits 1
-        else:
-            super()._report_unexpected_error()
+        # splunklib would show the user the file and line; they go to search.log only.
+        _, error, trace = sys.exc_info()
+        if isinstance(error, SplunkdGone):
+            _report_gone(error)  # splunklib then finishes and exits 1
+            return
+        splunklib_logger.error("ecrofhours failed: %s: %s\nTraceback:\n%s", type(error).__name__, error,
+                               "".join(traceback.format_tb(trace)))
+        self.write_error(str(error) if isinstance(error, FieldTooLarge) else
+                         f"ecrofhours stopped on an internal error ({type(error).__name__}); "
+                         "the details are in search.log (Job > Inspect Job)")
 
     def _read_csv_records(self, ifile):
         # The generic record path (see _execute_chunk_v2): splunklib's reader, NUL-safe on
@@ -183,8 +232,13 @@ class EcrOffHoursCommand(StreamingCommand):
         # costs far more than the decision. Rows laid out as splunkd writes them go from
         # csv.reader to splunklib's own csv.writer as lists instead, as the bytes splunklib
         # would write; anything else goes through stream() above.
-        if not (chunk[1] and self._write_rows(chunk[1])):
-            super()._execute_chunk_v2(process, chunk)
+        try:
+            if not (chunk[1] and self._write_rows(chunk[1])):
+                super()._execute_chunk_v2(process, chunk)
+        except csv.Error as error:
+            if "field limit" not in str(error):
+                raise
+            raise FieldTooLarge(_oversized_field(chunk[1])) from error
         for warning in self._annotator.take_warnings():
             self.write_warning(warning)
 

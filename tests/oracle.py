@@ -20,6 +20,9 @@ Its own hours model, independent of ``offhours.hours``:
   depends on the date (Saudi Arabia, United Arab Emirates).
 * closures: ``{date: [(name, closes_at_min), ...]}``, ``closes_at_min = 0`` for the whole day.
 """
+import functools
+import importlib.resources
+import struct
 import zoneinfo
 from datetime import date, datetime, timedelta, timezone
 
@@ -75,6 +78,55 @@ def zone(name):
             tz = zoneinfo.ZoneInfo.no_cache(name)
         _zones[name] = tz
     return tz
+
+
+def file_transitions(name):
+    """The transition instants listed in the tzdata package's zone file for ``name``: its
+    64-bit data (RFC 8536 section 3.2), read here with ``struct`` alone. Later years come from
+    the file's footer rule, which only zoneinfo evaluates here."""
+    resource = importlib.resources.files("tzdata.zoneinfo").joinpath(*name.split("/"))
+    data = resource.read_bytes()
+    header = struct.Struct(">4s c 15x 6l")
+    isut, isstd, leap, times, types, chars = header.unpack_from(data, 0)[2:]
+    start = header.size + times * 5 + types * 6 + chars + leap * 8 + isstd + isut
+    times64 = header.unpack_from(data, start)[5]
+    return struct.unpack_from(f">{times64}q", data, start + header.size)
+
+
+@functools.cache
+def transitions(name, lo, hi, step=15 * DAY):
+    """UTC instants in [lo, hi] where zoneinfo's offset changes, found by a scan and a
+    bisection, plus the instants the zone file lists (:func:`file_transitions`; used only as
+    instants to look at: where zoneinfo confirms one, it saves the bisection)."""
+    tz = zone(name)
+
+    def offset(t):
+        return datetime.fromtimestamp(t, tz).utcoffset()
+
+    picks = [t for t in file_transitions(name) if lo <= t <= hi]
+    found = set(picks)
+    t, before = lo - step, offset(lo - step)
+    while t < hi:
+        nxt = min(t + step, hi)
+        after = offset(nxt)
+        if after == before:
+            t = nxt
+            continue
+        # the first change in (t, nxt]: a confirmed pick, else bisect
+        low, high = t, nxt
+        for pick in picks:
+            if low < pick <= high and offset(pick - 1) == before != offset(pick):
+                low, high = pick - 1, pick
+                break
+        while high - low > 1:
+            middle = (low + high) // 2
+            if offset(middle) == before:
+                low = middle
+            else:
+                high = middle
+        found.add(high)
+        t, before = high, offset(high)  # go on from the change: a window may hold several
+    return tuple(sorted(found))
 
 
 def _checked(offset):

@@ -149,3 +149,94 @@ def test_a_broken_default_profile_stops_the_search(tmp_path):
 def test_missing_default_profile(tmp_path):
     with pytest.raises(OptionError, match="Unknown profile 'utc' \\(default_profile\\); known profiles: none"):
         Annotator(open_profiles(str(tmp_path)), {})
+
+
+# --- Readings of rev. 3: only ASCII white space is trimmed; only ASCII digits are read ---------
+
+
+@pytest.mark.parametrize("time, reason", [
+    (" \t1629328650\r\n", "after_hours"),      # ASCII white space: trimmed
+    ("\u00a01629328650", "bad_time"),          # a no-break space is part of the value
+    ("1629328650\u2028", "bad_time"),
+    ("\u30001629328650", "bad_time"),          # ideographic space
+    ("\x1c1629328650", "bad_time"),            # str.strip() takes the separators U+001C-U+001F
+    ("\u0661\u0666\u0662\u0669\u0663\u0662\u0668\u0666\u0665\u0660", "bad_time"),  # Arabic-Indic digits
+    ("\uff11\uff16\uff12\uff19\uff13\uff12\uff18\uff16\uff15\uff10", "bad_time"),  # full-width digits
+])
+def test_time_values_are_trimmed_of_ascii_space_only(shipped, time, reason):
+    fields = annotate(shipped, {}, time=time)
+    assert fields["off_hours_reason"] == reason, fields
+    assert Annotator(shipped, {}).values(time)[1] == reason  # the path chunk rows take
+
+
+@pytest.mark.parametrize("zone, reason, bh_tz", [
+    (" Europe/Berlin\t", "before_hours", "Europe/Berlin"),   # 01:17 in Berlin
+    ("\u00a0Europe/Berlin", "bad_timezone", ""),
+    ("+\u0660\u0665:\u0663\u0660", "bad_timezone", ""),      # +05:30 in Arabic-Indic digits
+    ("+05:30\n", "before_hours", "+05:30"),
+    ("+05:30\u2028", "bad_timezone", ""),
+    ("Europe/\u212ayiv", "bad_timezone", ""),                 # a Kelvin sign lowers to "k"
+])
+def test_zone_values_are_ascii(shipped, zone, reason, bh_tz):
+    fields = annotate(shipped, {"tzfield": "zone"}, tz=zone)
+    assert (fields["off_hours_reason"], fields["bh_tz"]) == (reason, bh_tz), fields
+
+
+@pytest.mark.parametrize("profile, reason", [(" utc ", "after_hours"), ("\u00a0utc", "unknown_profile")])
+def test_profile_values_are_trimmed_of_ascii_space_only(shipped, profile, reason):
+    fields = annotate(shipped, {"profilefield": "team"}, profile=profile)
+    assert fields["off_hours_reason"] == reason
+
+
+# --- Warnings: valid options that most likely do not say what the user meant ------------------
+
+
+@pytest.mark.parametrize("zone, meant", [
+    ("EST", "America/New_York"), ("MST", "America/Denver"), ("HST", "Pacific/Honolulu"),
+    ("EST5EDT", "America/New_York"), ("CST6CDT", "America/Chicago"), ("MST7MDT", "America/Denver"),
+    ("PST8PDT", "America/Los_Angeles"), ("CET", "Europe/Berlin"), ("EET", "Europe/Helsinki"),
+    ("MET", "Europe/Berlin"), ("WET", "Europe/Lisbon"), ("Etc/GMT+2", "-02:00"), ("Etc/GMT-5", "+05:00"),
+])
+def test_legacy_zone_names_warn_and_name_the_likely_zone(shipped, zone, meant):
+    annotator = Annotator(shipped, {"tz": zone})
+    [warning] = annotator.take_warnings()
+    assert zone in warning and meant in warning
+    assert annotator.take_warnings() == []
+
+
+def test_a_legacy_zone_in_a_field_warns_once_per_search(shipped):
+    annotator = Annotator(shipped, {"tzfield": "zone"})
+    for spelling in ("EST", "est", " EST", "Europe/Berlin", "EST"):
+        annotator.values(SAMPLE, spelling)
+    warnings = annotator.take_warnings()
+    assert len(warnings) == 1 and "'EST'" in warnings[0]
+
+
+def test_city_zones_and_offsets_do_not_warn(shipped):
+    for zone in ("America/New_York", "Europe/Berlin", "+05:30", "UTC", "Etc/GMT", "Etc/UTC"):
+        annotator = Annotator(shipped, {"tzfield": "zone"})
+        annotator.values(SAMPLE, zone)
+        assert annotator.take_warnings() == [], zone
+
+
+def test_an_interval_that_ends_where_it_starts_warns(shipped):
+    assert "runs 24 hours" in Annotator(shipped, {"hours": "mon-fri 08:00-08:00"}).take_warnings()[0]
+    assert Annotator(shipped, {"hours": "00:00-24:00"}).take_warnings() == []
+
+
+def test_a_time_field_no_event_has_warns_once(shipped):
+    annotator = Annotator(shipped, {"timefield": "eventTime"})
+    for _ in range(3):
+        assert annotator.values(None)[1] == "no_time"
+    [warning] = annotator.take_warnings()
+    assert "'eventTime'" in warning and "all 3" in warning
+    annotator.values(None)
+    assert annotator.take_warnings() == []
+
+
+@pytest.mark.parametrize("later", ["1629328650", "not a time"])
+def test_a_time_field_some_event_has_does_not_warn(shipped, later):
+    annotator = Annotator(shipped, {"timefield": "eventTime"})
+    annotator.values(later)
+    annotator.values(None)
+    assert annotator.take_warnings() == []

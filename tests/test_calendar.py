@@ -72,3 +72,33 @@ def test_shipped_territory_data_regenerates_identically():
     result = subprocess.run([sys.executable, str(REPO / "tools" / "gen_territories.py"), "--check"],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_days_outside_the_holiday_data_years_are_noted_once_per_calendar_and_side():
+    from offhours.calendar import Calendar
+    from offhours.hours import parse_hours
+
+    calendar = Calendar(parse_hours("mon-fri 09:00-17:00"), Workweek(), {},
+                        {"UA": (2015, 2022), "US": (2015, 2040)})
+    for day in ("2015-01-01", "2022-12-31"):
+        calendar.check_data_years(day_number(date.fromisoformat(day)))
+    assert calendar.take_notes() == []
+    for day in ("2023-01-01", "2023-06-01", "2041-01-01", "2014-12-31", "2099-01-01"):
+        calendar.check_data_years(day_number(date.fromisoformat(day)))
+    assert [note.split(":")[0] for note in calendar.take_notes()] == [
+        "Holiday calendar UA has data up to 2022 only",   # 2023-01-01
+        "Holiday calendar US has data up to 2040 only",   # 2041-01-01
+        "Holiday calendar UA has data from 2015 only",    # 2014-12-31
+        "Holiday calendar US has data from 2015 only",
+    ]
+    calendar.check_data_years(day_number(date(2050, 1, 1)))
+    assert calendar.take_notes() == []
+
+
+def test_a_calendar_without_holiday_data_never_notes():
+    from offhours.calendar import Calendar
+    from offhours.hours import parse_hours
+
+    calendar = Calendar(parse_hours("mon-fri 09:00-17:00"), Workweek(), {})
+    calendar.check_data_years(day_number(date(2999, 1, 1)))
+    assert calendar.take_notes() == []

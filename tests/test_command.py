@@ -112,3 +112,52 @@ def test_process_time_zone_and_locale_do_not_matter(splunk_python):
     elsewhere = run_command(splunk_python, ["tz=America/New_York"], sent,
                             env={"TZ": "Asia/Kathmandu", "LC_ALL": "C", "LANG": "de_DE.UTF-8"})
     assert elsewhere.records == baseline.records
+
+
+@pytest.mark.parametrize("time_value, zone, local_time, reason", [
+    ("2224845000", "America/New_York", "2040-07-02T08:30:00-04:00", "business_hours"),  # pytz alone: 07:30 -05:00
+    ("2160194400", "Europe/Berlin", "2038-06-15T08:00:00+02:00", "business_hours"),     # pytz alone: 07:00 +01:00
+    ("2540073600", "Australia/Sydney", "2050-06-29T10:00:00+10:00", "business_hours"),  # pytz alone: 11:00 +11:00
+])
+def test_zones_after_2037_follow_the_zone_files_footer_rule(splunk_python, time_value, zone, local_time, reason):
+    session = run_command(splunk_python, [f"tz={zone}", "hours=mon-fri 08:00-20:00"], [{"_time": time_value}])
+    assert session.returncode == 0 and not errors(session)
+    record = session.records[0]
+    assert (record["local_time"], record["off_hours_reason"], record["off_hours"]) == (local_time, reason, "0")
+
+
+def warnings_of(session):
+    return [text for level, text in session.messages if level == "WARN"]
+
+
+@pytest.mark.parametrize("honour", [True, False], ids=["required-fields", "all-fields"])
+def test_only_ascii_space_and_digits_are_read_on_every_path(splunk_python, honour):
+    """Chunk rows and splunklib's records alike: a no-break space or another script's digits
+    make the value unreadable (rev. 3), the same on 3.9 and 3.13."""
+    sent = [
+        {"_time": "\u00a01629328650", "zone": "UTC", "team": "utc"},
+        {"_time": "\u0661\u0666\u0662\u0669\u0663\u0662\u0668\u0666\u0665\u0660", "zone": "UTC", "team": "utc"},
+        {"_time": " 1629328650 ", "zone": "+\u0660\u0665:\u0663\u0660", "team": "utc"},
+        {"_time": " 1629328650 ", "zone": "\u00a0UTC", "team": "utc"},
+        {"_time": " 1629328650 ", "zone": "UTC", "team": "\u00a0utc"},
+        {"_time": "\t1629328650\n", "zone": " UTC ", "team": " utc "},
+    ]
+    session = run_command(splunk_python, ["tzfield=zone", "profilefield=team"], sent,
+                          honour_required_fields=honour)
+    assert session.returncode == 0 and not errors(session)
+    assert [r["off_hours_reason"] for r in session.records] == [
+        "bad_time", "bad_time", "bad_timezone", "bad_timezone", "unknown_profile", "after_hours"]
+
+
+@pytest.mark.parametrize("args, events_sent, fragment", [
+    (["tz=EST"], [{"_time": str(T)}], "use America/New_York"),
+    (["tzfield=zone"], [{"_time": str(T), "zone": "Etc/GMT+2"}] * 3, "write -02:00"),
+    (["hours=mon-fri 08:00-08:00"], [{"_time": str(T)}], "runs 24 hours"),
+    (["timefield=eventTime"], [{"_time": str(T)}] * 4, "No event so far has the field 'eventTime'"),
+])
+def test_valid_options_that_likely_mislead_warn_once(splunk_python, args, events_sent, fragment):
+    session = run_command(splunk_python, args, events_sent, chunk_size=2)
+    assert session.returncode == 0 and not errors(session)
+    assert len(session.records) == len(events_sent)
+    assert [text for text in warnings_of(session) if fragment in text] == [
+        next(text for text in warnings_of(session) if fragment in text)]

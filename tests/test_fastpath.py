@@ -3,10 +3,11 @@ and the command's own row handling against splunklib's.
 
 - Local time, hour, weekday and offset from :class:`offhours.clock.Clock` (minute buckets, a
   last-hit cursor, a shared bucket dict) and :meth:`Zone.utc_offset` agree with a plain,
-  uncached pytz conversion, ``datetime.fromtimestamp(t, pytz.timezone(name))``, around every
-  transition 1970-2037 of every zone in ``pytz.common_timezones`` (the second before, at and
+  uncached conversion, ``datetime.fromtimestamp(t, tz)``, around every transition from
+  1901-12-14 to 2100 of every zone in ``pytz.common_timezones`` (the second before, at and
   after, plus neighbours that hit the caches), in order, shuffled across all zones, and at
-  random instants.
+  random instants. ``tz`` is pytz's own until 2038 (its data's end) and zoneinfo's (tzdata at
+  pytz's release, tests/oracle.py) after.
 - Every field of a Clock (reason, ``minutes_outside`` and its per-gap window included) equals
   the uncached :func:`offhours.verdict.judge` for runs of nearby instants, out of order, around
   transitions, with interval boundaries inside DST gaps and folds.
@@ -28,6 +29,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import oracle
 from conftest import REPO
 from offhours import OUTPUT_FIELDS
 from offhours import rows
@@ -42,8 +44,9 @@ from tools.scpv2 import encode_chunk, encode_records, getinfo_metadata, make_sea
 
 pytz = engine_zones.pytz  # the pytz the engine runs on
 ZONES = list(pytz.common_timezones)
-LO = 0                                           # 1970-01-01T00:00:00Z
-HI = 2145916799                                  # 2037-12-31T23:59:59Z
+LO = -2147472000                                 # 1901-12-14T00:00:00Z
+HI = 4133980799                                  # 2100-12-31T23:59:59Z
+PYTZ_DATA_END = 2**31                            # 2038-01-19T03:14:08Z: pytz reads 32-bit data
 ALWAYS = "mon-sun 00:00-24:00"
 LOCAL = (2, 3, 4)                                # local_time, local_hour, local_wday in a Clock's tuple
 BOUNDED = settings(deadline=None, max_examples=300, suppress_health_check=[HealthCheck.too_slow])
@@ -58,20 +61,19 @@ def plain_tz(name):
 
 
 def plain(name, utc):
-    """(offset, local_time, local_hour, local_wday) by a plain pytz conversion."""
-    moment = datetime.fromtimestamp(utc, plain_tz(name))
+    """(offset, local_time, local_hour, local_wday) by a plain conversion: pytz's own where its
+    data reaches, zoneinfo's after."""
+    tz = plain_tz(name) if utc < PYTZ_DATA_END else oracle.zone(name)
+    moment = datetime.fromtimestamp(utc, tz)
     offset = moment.utcoffset()
     seconds = offset.days * 86400 + offset.seconds
     return (seconds, moment.strftime("%Y-%m-%dT%H:%M:%S") + format_offset(seconds), str(moment.hour),
             WEEKDAY_NAMES[moment.weekday()])
 
 
-@functools.cache
 def transitions(name):
-    """pytz's transition instants of ``name`` in 1970-2037."""
-    epoch = datetime(1970, 1, 1)
-    return [int((t - epoch).total_seconds()) for t in getattr(plain_tz(name), "_utc_transition_times", ())
-            if LO <= (t - epoch).total_seconds() <= HI]
+    """The transition instants of ``name`` from 1901-12-14 to 2100, from tzdata and zoneinfo."""
+    return oracle.transitions(name, LO, HI)
 
 
 def around(t):

@@ -82,7 +82,8 @@ def test_the_locale_brings_its_territory_calendar_unless_holidays_is_set(book):
     assert utc["off_hours_reason"] == "business_hours"
 
 
-def test_a_subdivision_adds_its_own_days_to_the_country(book):
+def test_a_subdivision_has_its_own_days(book):
+    """Bavaria keeps Epiphany, Berlin does not (tests/test_holiday_exactness.py checks every code)."""
     epiphany = at_local("Europe/Berlin", date(2025, 1, 6), 12)
     assert Annotator(book, {"profile": "berlin", "holidays": "DE-BY"}).annotate(epiphany)["holiday_name"] == "Epiphany"
     assert Annotator(book, {"profile": "berlin", "holidays": "DE-BE"}).annotate(epiphany)["holiday_name"] == ""
@@ -102,6 +103,15 @@ def test_calendars_are_read_when_the_first_event_is_judged():
     assert catalog._loaded == {}            # getinfo (prepare) reads only the small index
     annotator.annotate(at_local("UTC", date(2025, 7, 4), 12))
     assert list(catalog._loaded) == ["US"]
+
+
+def test_a_subdivision_is_read_with_its_country_once():
+    catalog = HolidayCatalog(str(REPO / "lookups"))
+    california = catalog.closures(["US-CA"])
+    assert sorted(catalog._loaded) == ["US", "US-CA"]
+    catalog.closures(["US-TX"])
+    assert sorted(catalog._loaded) == ["US", "US-CA", "US-TX"]
+    assert catalog.closures(["US-CA"]) == california
 
 
 def test_lookups_regenerate_identically():
@@ -153,7 +163,7 @@ class TestCompanyClosuresLookup:
 
     def test_a_bad_row_names_the_lookup_and_line(self, tmp_path):
         book = self.app(tmp_path, "profile,date,closes_at,name\nops,2025-06-02,,Offsite\nops,2025-13-01,,Oops\n")
-        with pytest.raises(ValueError, match=r"^lookups/ecrofhours_company_closures.csv line 3: "
+        with pytest.raises(ValueError, match=r"^lookups/ecrofhours_company_closures.csv line 3 \(profile 'ops'\): "
                                              r"invalid closure '2025-13-01'"):
             Annotator(book, {"profile": "ops"})
 
@@ -161,3 +171,25 @@ class TestCompanyClosuresLookup:
         book = self.app(tmp_path, "team,day\nops,2025-06-02\n")
         with pytest.raises(ValueError, match="needs the columns profile, date"):
             Annotator(book, {"profile": "ops"})
+
+
+def test_a_subdivision_row_replaces_or_removes_its_countrys_day(tmp_path):
+    """The table's format: on a date a subdivision lists, its rows replace its country's;
+    an empty name means it keeps none of them."""
+    (tmp_path / "ecrofhours_holiday_calendars.csv").write_text(
+        "calendar,parent,description,first_year,last_year\nXX,,Land,2025,2025\nXX-A,XX,Land: A,2025,2025\n")
+    (tmp_path / "ecrofhours_public_holidays.csv").write_text(
+        "calendar,date,name,closes_at\n"
+        "XX,2025-01-01,New Year,\nXX,2025-02-01,Founders,\nXX,2025-03-01,Spring,\nXX,2025-12-24,Eve,13:00\n"
+        "XX-A,2025-02-01,,\nXX-A,2025-03-01,Spring (A),\nXX-A,2025-03-01,Saint A,\nXX-A,2025-04-01,Own,\n")
+    catalog = HolidayCatalog(str(tmp_path))
+
+    def days(code):
+        return {str(date.fromordinal(n + date(1970, 1, 1).toordinal())): sorted((c.name, c.closes_at) for c in cs)
+                for n, cs in catalog.closures([code]).items()}
+
+    assert days("XX-A") == {"2025-01-01": [("New Year", 0)], "2025-03-01": [("Saint A", 0), ("Spring (A)", 0)],
+                            "2025-04-01": [("Own", 0)], "2025-12-24": [("Eve", 13 * 3600)]}
+    assert days("XX") == {"2025-01-01": [("New Year", 0)], "2025-02-01": [("Founders", 0)],
+                          "2025-03-01": [("Spring", 0)], "2025-12-24": [("Eve", 13 * 3600)]}
+    assert catalog.data_years(["XX-A"]) == {"XX-A": (2025, 2025)}

@@ -26,6 +26,8 @@ ALLOWED_TOP = {
     "app.manifest",
     "README.md",
     "LICENSE",
+    "LICENSES",
+    "NOTICE",
     "bin",
     "default",
     "lib",
@@ -71,10 +73,13 @@ def inner(member: tarfile.TarInfo) -> str:
     return member.name.partition("/")[2]
 
 
+SKELETON = ("app.manifest", "default/app.conf", "metadata/default.meta", "LICENSE", "NOTICE")
+
+
 def app_skeleton(tmp_path: Path) -> Path:
-    """A copy of the files that name the app, as the root of a tree to package."""
+    """A copy of the files that name the app and its licence, as the root of a tree to package."""
     app = tmp_path / "app"
-    for path in ("app.manifest", "default/app.conf", "metadata/default.meta"):
+    for path in SKELETON:
         (app / path).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(REPO / path, app / path)
     return app
@@ -103,7 +108,7 @@ def test_one_top_folder_named_after_the_app_id(members):
 def test_only_allowlisted_top_level_paths(members):
     tops = {inner(m).split("/")[0] for m in members if inner(m)}
     assert tops <= ALLOWED_TOP, tops - ALLOWED_TOP
-    assert {"app.manifest", "bin", "default", "lib", "metadata"} <= tops
+    assert {"app.manifest", "bin", "default", "lib", "metadata", "LICENSE", "LICENSES", "NOTICE"} <= tops
 
 
 def test_no_bytecode_dotfiles_local_tests_or_tools(members):
@@ -114,6 +119,19 @@ def test_no_bytecode_dotfiles_local_tests_or_tools(members):
             member.name
         )
         assert not member.name.endswith((".pyc", ".pyo")), member.name
+
+
+def test_the_contentctl_content_and_its_tooling_stay_out(members):
+    """security_content/ (docs/CONTENTCTL.md) is for contentctl repositories, not the app: none of
+    its files, nor contentctl's venv, requirements or build output, is in the package."""
+    content = [path.relative_to(REPO / "security_content").as_posix()
+               for path in (REPO / "security_content").rglob("*") if path.is_file()]
+    assert "contentctl.yml" in content  # the folder exists: this test can fail
+    names = {inner(m) for m in members}
+    leaked = {name for name in names
+              if name.split("/")[0] in {"security_content", ".venv-contentctl", "build", "requirements-contentctl.txt"}
+              or any(name == path or name.endswith("/" + path) for path in content)}
+    assert not leaked, sorted(leaked)
 
 
 def test_lib_holds_vendored_code_and_licences_but_no_build_leftovers(members):
@@ -165,6 +183,8 @@ def test_a_dirty_tree_packages_only_what_belongs(tmp_path):
         "lib/pytz-1.dist-info/METADATA",
         "lib/pytz-1.dist-info/LICENSE.txt",
         "lib/x-1.dist-info/licenses/COPYING",
+        "LICENSES/pytz.txt",
+        "LICENSES/x.txt",
     ]
     dropped = [
         "Makefile",
@@ -186,10 +206,34 @@ def test_a_dirty_tree_packages_only_what_belongs(tmp_path):
     for path in kept + dropped:
         (app / path).parent.mkdir(parents=True, exist_ok=True)
         (app / path).write_text("x\n")
+    (app / "NOTICE").write_text("lib/pytz/: pytz 1\nlib/x/: x 1\n")
     package.build(tmp_path / "out.tgz", root=app)
     with tarfile.open(tmp_path / "out.tgz") as tar:
         files = {inner(m) for m in tar.getmembers() if m.isfile()}
-    assert files == set(kept) | {"app.manifest", "default/app.conf", "metadata/default.meta"}
+    assert files == set(kept) | set(SKELETON)
+
+
+ADMIN_LOOKUPS = ("lookups/ecrofhours_profiles.csv", "lookups/ecrofhours_company_closures.csv")
+
+
+def test_no_admin_data_in_the_package(members):
+    """Profiles and closures admins enter in Splunk Web live in lookups/ beside the shipped
+    calendars; a package holding either would replace theirs on upgrade (README, Configuration)."""
+    files = {inner(m) for m in members if m.isfile()}
+    assert {f for f in files if f.startswith("lookups/")} == set(package.SHIPPED_LOOKUPS)
+    assert not set(ADMIN_LOOKUPS) & files
+
+
+def test_admin_lookups_in_the_tree_stay_out(tmp_path):
+    app = app_skeleton(tmp_path)
+    vendored = ("lib/splunklib/__init__.py", "lib/pytz/__init__.py")
+    for path in ("bin/ecrofhours.py", *vendored, *package.SHIPPED_LOOKUPS, *ADMIN_LOOKUPS, "lookups/team_profiles.csv"):
+        (app / path).parent.mkdir(parents=True, exist_ok=True)
+        (app / path).write_text("x\n")
+    package.build(tmp_path / "out.tgz", root=app)
+    with tarfile.open(tmp_path / "out.tgz") as tar:
+        files = {inner(m) for m in tar.getmembers() if m.isfile()}
+    assert {f for f in files if f.startswith("lookups/")} == set(package.SHIPPED_LOOKUPS)
 
 
 def test_a_symlink_is_refused(tmp_path):

@@ -1,6 +1,7 @@
 """Profiles: layering, explicit keys, and errors that name the conf file and stanza."""
 import pytest
 
+from conftest import REPO
 from offhours.conffile import read_layered_conf
 from offhours.holidays import HolidayCatalog
 from offhours.profiles import OptionError, ProfileBook, ProfileError, parse_locale
@@ -23,10 +24,13 @@ hours = mon-fri 08:00-18:00
 
 @pytest.fixture
 def app(tmp_path):
+    """An app with the shipped holiday lookups."""
     (tmp_path / "default").mkdir()
     (tmp_path / "local").mkdir()
     (tmp_path / "lookups").mkdir()
     (tmp_path / "default" / "ecrofhours.conf").write_text(SHIPPED)
+    for lookup in ("ecrofhours_holiday_calendars.csv", "ecrofhours_public_holidays.csv"):
+        (tmp_path / "lookups" / lookup).write_bytes((REPO / "lookups" / lookup).read_bytes())
     return tmp_path
 
 
@@ -67,8 +71,8 @@ def test_local_adds_a_profile_and_changes_the_default(app):
      "local/ecrofhours.conf [profile:berlin] hours: invalid time '8'"),
     ("[profile:berlin]\nlocale = german\n",
      "local/ecrofhours.conf [profile:berlin] locale: invalid locale 'german'"),
-    ("[profile:berlin]\nholidays = DE-BY\n",
-     "local/ecrofhours.conf [profile:berlin] holidays: unknown holiday calendar 'DE-BY'"),
+    ("[profile:berlin]\nholidays = DE-XX\n",
+     "local/ecrofhours.conf [profile:berlin] holidays: unknown holiday calendar 'DE-XX'"),
     ("[profile:berlin]\nclosures = 2024-13-01\n",
      "local/ecrofhours.conf [profile:berlin] closures: invalid closure '2024-13-01'"),
     ("stray = 1\n",
@@ -115,3 +119,11 @@ def test_locales(text, expected):
 def test_bad_locales(text):
     with pytest.raises(ValueError, match="expected ll_CC, ll-CC or CC"):
         parse_locale(text)
+
+
+def test_a_locale_without_the_calendar_index_stops_its_profile(app):
+    """Left out of the knowledge bundle, the index would silently take a locale's holidays away."""
+    (app / "lookups" / "ecrofhours_holiday_calendars.csv").unlink()
+    with pytest.raises(ProfileError, match="ecrofhours_holiday_calendars.csv is missing on this Splunk instance"):
+        book(app).compile("berlin")
+    assert book(app).compile("utc").zone.name == "UTC"  # holidays = none: nothing to know

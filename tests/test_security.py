@@ -29,7 +29,7 @@ from tools.scpv2 import probe_getinfo, run_command
 
 T = 1629328650  # 2021-08-18T23:17:30Z
 
-SCANNED = sorted([REPO / "bin" / "ecrofhours.py", *(REPO / "lib" / "offhours").rglob("*.py")])
+SCANNED = sorted([*(REPO / "bin").glob("*.py"), *(REPO / "lib" / "offhours").rglob("*.py")])
 
 # --- What the code may not do ------------------------------------------------------------------
 
@@ -133,7 +133,8 @@ def test_the_code_does_nothing_but_read_its_own_files_and_compute(path):
 
 def test_the_scan_covers_the_command_and_the_whole_engine():
     names = {p.relative_to(REPO).as_posix() for p in SCANNED}
-    assert {"bin/ecrofhours.py", "lib/offhours/annotator.py", "lib/offhours/__init__.py"} <= names
+    assert {"bin/ecrofhours.py", "bin/ecrofhourspolicy.py", "bin/ecrofhoursinfo.py", "lib/offhours/annotator.py",
+            "lib/offhours/__init__.py"} <= names
     assert not any(name.startswith(("lib/splunklib", "lib/pytz")) for name in names)
 
 

@@ -1,6 +1,8 @@
 """Verdicts: the contract's reason rules, boundaries, DST, overnight and odd offsets."""
 from datetime import datetime
 
+import pytest
+
 from offhours.calendar import Calendar, Workweek, parse_closures
 from offhours.hours import parse_hours
 from offhours.verdict import judge
@@ -190,3 +192,32 @@ class TestLocaleWeekends:
         # The Monday 14 days before ends 13 days 1 hour earlier: it counts.
         v = verdict("2024-06-09T10:00:00Z", "mon 08:00-09:00", closures=mondays[12:])
         assert v.minutes_outside == str(13 * 24 * 60 + 60)
+
+
+class TestReadingsOfRev3:
+    """CONTRACT.md rev. 3: an event the wall clock puts outside an interval while it lies
+    inside the interval's span of instants (edges taken with fold=0) is 1 minute outside."""
+
+    def test_an_edge_in_a_gap(self):
+        v = verdict("2021-03-14T10:10:00Z", "sun 01:00-02:30", "America/Los_Angeles")
+        assert (v.local_time, v.reason, v.minutes_outside) == ("2021-03-14T03:10:00-07:00", "after_hours", "1")
+
+    def test_an_edge_in_a_fold(self):
+        # 01:30 exists twice on 2024-11-03 in New York; fold=0 takes 01:30 EDT (05:30Z). At
+        # 01:10 EST (06:10Z) the clock says before 01:30, real time says 40 minutes after it.
+        v = verdict("2024-11-03T06:10:00Z", "sun 01:30-03:00", "America/New_York")
+        assert (v.local_time, v.reason, v.minutes_outside) == ("2024-11-03T01:10:00-05:00", "before_hours", "1")
+
+    def test_an_edge_on_a_skipped_day(self):
+        # Apia skipped Friday 2011-12-30: Thursday's 20:00-12:00 ends at Friday 12:00 -10:00,
+        # which is Saturday 12:00 +14:00; Saturday 11:00 is outside by the clock only.
+        v = verdict("2011-12-30T21:00:00Z", "thu 20:00-12:00", "Pacific/Apia")
+        assert (v.local_time, v.reason, v.minutes_outside) == ("2011-12-31T11:00:00+14:00", "weekend", "1")
+
+    def test_fixed_offsets_within_18_hours_and_minus_zero_written_plus(self):
+        assert resolve_zone("-00:00").name == resolve_zone("-0000").name == "+00:00"
+        assert verdict("2024-06-05T12:00:00Z", zone="-00:00").local_time == "2024-06-05T12:00:00+00:00"
+        assert (resolve_zone("+18:00").name, resolve_zone("-1800").name) == ("+18:00", "-18:00")
+        for beyond in ("+18:01", "-18:01", "+19:00"):
+            with pytest.raises(ValueError, match=r"within -18:00\.\.\+18:00"):
+                resolve_zone(beyond)

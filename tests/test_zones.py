@@ -95,3 +95,62 @@ def test_out_of_order_lookups_do_not_reuse_a_stale_interval():
     zone = resolve_zone("Europe/Berlin")
     summer, winter = epoch("2024-07-01T12:00:00Z"), epoch("2024-01-01T12:00:00Z")
     assert [zone.utc_offset(t) for t in (summer, winter, summer, winter)] == [7200, 3600, 7200, 3600]
+
+
+# --- After 2037: the zone files' 64-bit data and footer rules ----------------------------------
+
+
+@pytest.mark.parametrize("zone, iso_utc, offset_hours", [
+    ("America/New_York", "2040-07-02T12:30:00Z", -4),       # pytz alone: -5 for ever after 2037
+    ("America/New_York", "2040-03-11T06:59:59Z", -5),
+    ("America/New_York", "2040-03-11T07:00:00Z", -4),
+    ("America/New_York", "2099-11-01T05:59:59Z", -4),
+    ("America/New_York", "2099-11-01T06:00:00Z", -5),
+    ("Europe/Berlin", "2038-06-15T12:00:00Z", 2),
+    ("Europe/Berlin", "2038-01-19T03:14:08Z", 1),           # the first second past 32-bit time
+    ("Australia/Sydney", "2050-07-01T00:00:00Z", 10),       # pytz alone: summer time for ever
+    ("Australia/Sydney", "2050-01-01T00:00:00Z", 11),
+    ("Australia/Lord_Howe", "2045-07-01T00:00:00Z", 10.5),  # 30-minute DST
+    ("Australia/Lord_Howe", "2045-12-01T00:00:00Z", 11),
+    ("Europe/Dublin", "2086-10-27T00:59:59Z", 1),           # negative DST: winter is the "daylight" part
+    ("Europe/Dublin", "2086-10-27T01:00:00Z", 0),
+    ("America/Nuuk", "2060-07-01T00:00:00Z", -1),           # DST from -01:00 local (a negative rule time)
+    ("America/Nuuk", "2060-01-01T00:00:00Z", -2),
+    ("Asia/Jerusalem", "2070-04-01T00:00:00Z", 3),          # starts the Friday before the last Sunday
+    ("Asia/Tokyo", "2090-07-01T00:00:00Z", 9),              # no DST: the table's last offset stays
+])
+def test_utc_offset_after_2037(zone, iso_utc, offset_hours):
+    assert resolve_zone(zone).utc_offset(epoch(iso_utc)) == offset_hours * 3600
+
+
+@pytest.mark.parametrize("zone, local, iso_utc", [
+    ("America/New_York", "2040-03-11T02:30:00", "2040-03-11T07:30:00Z"),   # gap: offset before (EST)
+    ("America/New_York", "2040-11-04T01:30:00", "2040-11-04T05:30:00Z"),   # fold: first (EDT)
+    ("Australia/Lord_Howe", "2045-04-02T01:45:00", "2045-04-01T14:45:00Z"),  # fold of 30 min
+    ("Europe/Berlin", "2037-10-25T02:30:00", "2037-10-25T00:30:00Z"),     # fold at pytz's last transition
+    ("Europe/Berlin", "2038-03-28T02:30:00", "2038-03-28T01:30:00Z"),     # the footer's first gap
+])
+def test_utc_of_wall_after_2037(zone, local, iso_utc):
+    assert resolve_zone(zone).utc_of_wall(wall(local)) == epoch(iso_utc)
+
+
+def test_explicit_transitions_after_2037_are_read_from_the_64_bit_data():
+    """Gaza's file lists Ramadan changes beyond 2037 that no footer rule can give."""
+    from oracle import file_transitions, utc_offset
+
+    later = [t for t in file_transitions("Asia/Gaza") if t > 2**31]
+    assert len(later) > 20
+    zone = resolve_zone("Asia/Gaza")
+    for t in later:
+        for second in (t - 1, t, t + 1):
+            assert zone.utc_offset(second) == utc_offset("Asia/Gaza", second), second
+
+
+def test_the_last_years_cost_no_more_memory_than_the_first():
+    """Beyond the table the rule is evaluated per year, in a window that is replaced, not grown."""
+    zone = resolve_zone("America/Los_Angeles")
+    last = 253402300799 - 20 * 86400   # late 9999, the latest instant the command judges
+    assert zone.utc_offset(last) == -8 * 3600
+    assert zone.utc_of_wall(last - 8 * 3600) == last
+    zone.utc_offset(epoch("2040-07-01T00:00:00Z"))
+    assert len(zone._window[0]) <= 8

@@ -5,9 +5,14 @@ its data instead, as two CSV lookups:
 
 - lookups/ecrofhours_holiday_calendars.csv: one row per calendar (``US``, ``DE-BY``) with
   its parent (a subdivision's country), its description and the years that have data;
-- lookups/ecrofhours_public_holidays.csv: ``calendar,date,name,closes_at``. A subdivision
-  lists only the days its country's calendar does not already have (the engine adds the
-  parent's), which keeps the package small.
+- lookups/ecrofhours_public_holidays.csv: ``calendar,date,name,closes_at``. A country lists
+  all its days. A subdivision lists only the dates on which its calendar differs from its
+  country's: its rows on such a date replace the country's, and a row with an empty name
+  says the subdivision keeps none of the country's holidays that day (California does not
+  keep Columbus Day, New South Wales keeps Australia Day 2025 on the Monday). Each code so
+  gives exactly the package's calendar for that code, in 30% less space than full rows
+  (3.8 MB against 5.4 MB; 0.44 MB against 0.60 MB gzipped): the table goes to every indexer
+  with the knowledge bundle.
 
 Only the package's public (default) category is shipped, plus half-day holidays whose name
 gives a closing time ("Christmas Eve (from 1pm)"), with that time in ``closes_at``.
@@ -81,6 +86,23 @@ def calendars():
                 yield f"{country}-{subdivision}", country, f"{names.get(country, country)}: {subdivision}", rows
 
 
+def subdivision_rows(own, country):
+    """The rows a subdivision ships: on each date where its ``own`` rows differ from its
+    ``country``'s, all of its rows, or one row with an empty name when it has none."""
+    def by_date(rows):
+        dates = {}
+        for date, name, closes_at in rows:
+            dates.setdefault(date, set()).add((name, closes_at))
+        return dates
+
+    mine, theirs = by_date(own), by_date(country)
+    shipped = set()
+    for date in set(mine) | set(theirs):
+        if mine.get(date) != theirs.get(date):
+            shipped |= {(date, name, closes_at) for name, closes_at in mine.get(date, {("", "")})}
+    return shipped
+
+
 def render():
     """The text of both lookups."""
     index, table = io.StringIO(), io.StringIO()
@@ -88,16 +110,19 @@ def render():
     table_writer = csv.writer(table, lineterminator="\n")
     index_writer.writerow(["calendar", "parent", "description", "first_year", "last_year"])
     table_writer.writerow(["calendar", "date", "name", "closes_at"])
-    parents = {}
+    countries = {}
     for code, parent, description, rows in calendars():
         if not rows:
             continue  # uninhabited territories (Bouvet Island...): no calendar to offer
+        if any(not name for _, name, _ in rows):
+            raise SystemExit(f"{code}: a holiday without a name; an empty name means 'none' in the table")
         years = sorted({date[:4] for date, _, _ in rows})
         index_writer.writerow([code, parent, description, years[0], years[-1]])
-        own = rows - parents.get(parent, set()) if parent else rows
-        if not parent:
-            parents[code] = rows
-        for date, name, closes_at in sorted(own):
+        if parent:
+            rows = subdivision_rows(rows, countries[parent])
+        else:
+            countries[code] = rows
+        for date, name, closes_at in sorted(rows):
             table_writer.writerow([code, date, name, closes_at])
     return index.getvalue(), table.getvalue()
 

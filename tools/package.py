@@ -14,6 +14,12 @@ nowhere else:
   that file and the licence files (pytz's MIT licence asks to ship its notice; splunk-sdk's
   wheel has none and states Apache-2.0 in METADATA). RECORD, INSTALLER, WHEEL... stay out.
 
+Licences: ``LICENSE`` (the app's, Apache-2.0), ``NOTICE`` (what third-party code and data the
+package holds) and ``LICENSES/`` (their licence texts, verbatim) are required. Every vendored
+distribution (``lib/<name>-<version>.dist-info``) needs ``LICENSES/<name>.txt`` and a line of
+NOTICE naming ``<name> <version>``: a dependency added or upgraded by ``make lib`` without its
+licence stops the build.
+
 Entries are sorted, directories are 0755 and files 0644 (``bin/*.py`` too: Splunk runs them
 through its own Python), owner 0:0 with empty names, and every mtime is the build epoch:
 ``SOURCE_DATE_EPOCH`` if set, else the commit time of ``HEAD``, else 1980-01-01. The gzip header
@@ -61,7 +67,9 @@ def read_conf(path: Path) -> dict[str, dict[str, str]]:
 
 # Top-level files and folders of the repository that belong in the package.
 TOP_LEVEL_ALLOWLIST = (
-    "LICENSE",
+    "LICENSE",  # the app's licence, Apache-2.0
+    "LICENSES",  # third-party licence texts, verbatim (see NOTICE)
+    "NOTICE",  # what third-party code and data the package holds, and under which licence
     "README",  # conf specs (README/ecrofhours.conf.spec)
     "README.md",
     "app.manifest",
@@ -76,11 +84,18 @@ TOP_LEVEL_ALLOWLIST = (
 EXCLUDED_NAMES = {"__pycache__", "local", "local.meta"}
 EXCLUDED_SUFFIXES = (".pyc", ".pyo")
 EXCLUDED_PATHS = {"lib/requirements.txt"}
+# lookups/ holds the generated calendars and, on a Splunk instance or a developer's tree, the
+# admins' own lookups (profiles, company closures): only the generated ones ship, so that an
+# upgrade or a deployer push never replaces what admins entered.
+SHIPPED_LOOKUPS = {"lookups/ecrofhours_holiday_calendars.csv", "lookups/ecrofhours_public_holidays.csv"}
 # What a lib/*.dist-info folder keeps: provenance and licences.
+DIST_INFO_FOLDER = re.compile(r"^lib/(?P<name>[^/-]+)-(?P<version>[^/-]+)\.dist-info/")
 DIST_INFO_KEEP = re.compile(r"^(METADATA|(LICEN[CS]E|COPYING|NOTICE|AUTHORS)[^/]*|licenses(/.+)?)$")
 # Without these the package cannot work: the build fails and says what to run.
 REQUIRED_PATHS = {
     "app.manifest": "the app manifest",
+    "LICENSE": "the app's licence (Apache-2.0)",
+    "NOTICE": "the third-party notices",
     "default/app.conf": "the app configuration",
     "metadata/default.meta": "the default permissions",
     "lib/splunklib/__init__.py": "vendored splunklib: run `make lib`",
@@ -156,6 +171,8 @@ def is_excluded(relpath: str) -> bool:
         return True
     if relpath.endswith(EXCLUDED_SUFFIXES):
         return True
+    if parts[0] == "lookups" and len(parts) > 1 and relpath not in SHIPPED_LOOKUPS:
+        return True
     if len(parts) > 2 and parts[0] == "lib" and parts[1].endswith(".dist-info"):
         return not DIST_INFO_KEEP.match("/".join(parts[2:]))
     return False
@@ -187,9 +204,33 @@ def collect_files(root: Path = ROOT) -> list[str]:
             raise PackageError(f"{_relative(path, root)} is a symlink; package regular files only")
         files.append(_relative(path, root))
     missing = [f"{path} ({why})" for path, why in REQUIRED_PATHS.items() if path not in files]
+    missing += unlicensed_distributions(root, files)
     if missing:
         raise PackageError("missing from the package:\n  " + "\n  ".join(missing))
     return sorted(files, key=lambda path: path.split("/"))
+
+
+def vendored_distributions(files) -> list[tuple[str, str]]:
+    """``(name, version)`` of every ``lib/<name>-<version>.dist-info`` among ``files``; the
+    name normalised as pip does (``splunk_sdk`` is ``splunk-sdk``)."""
+    found = set()
+    for path in files:
+        match = DIST_INFO_FOLDER.match(path)
+        if match:
+            found.add((re.sub(r"[-_.]+", "-", match["name"]).lower(), match["version"]))
+    return sorted(found)
+
+
+def unlicensed_distributions(root: Path, files) -> list[str]:
+    """What is missing for each vendored distribution: its licence text, its NOTICE line."""
+    notice = (root / "NOTICE").read_text(encoding="utf-8") if "NOTICE" in files else ""
+    problems = []
+    for name, version in vendored_distributions(files):
+        if f"LICENSES/{name}.txt" not in files:
+            problems.append(f"LICENSES/{name}.txt (the licence of the vendored {name} {version})")
+        if not re.search(rf"(?<![\w.-]){re.escape(name)} {re.escape(version)}(?![\w.-])", notice):
+            problems.append(f"NOTICE: a line naming {name} {version} (vendored in lib/)")
+    return problems
 
 
 def _tarinfo(name: str, epoch: int, size: int | None = None) -> tarfile.TarInfo:

@@ -19,12 +19,15 @@ never exceptions.
 """
 import os
 
-from .conffile import read_layered_conf
+from .conffile import merge_layers, read_conf_layers
 from .eventtime import TIME_UNITS, BadTime, parse_event_time
-from .holidays import HolidayCatalog
+from .holidays import COMPANY_CLOSURES, HolidayCatalog
+from .profile_lookup import PROFILE_LOOKUP, private_copies, read_profile_lookup
 from .profiles import OptionError, ProfileBook, ProfileError
-from .quoting import quote
-from .zones import resolve_zone
+from .quoting import cut, quote
+from .caching import MAX_ENTRIES, remember
+from .text import trimmed
+from .zones import legacy_zone_note, resolve_zone
 
 OUTPUT_FIELDS = (
     "off_hours", "off_hours_reason", "local_time", "local_hour", "local_wday",
@@ -34,6 +37,7 @@ OPTIONS = (
     "profile", "tz", "locale", "hours", "holidays", "tzfield", "profilefield",
     "timefield", "timeunit", "only",
 )
+APP_NAME = "ecrofhours"  # the app's folder under etc/apps and etc/users/<user>/
 # Options that override one key of the profile.
 PROFILE_OVERRIDES = {"tz": "timezone", "locale": "locale", "hours": "hours", "holidays": "holidays"}
 
@@ -52,14 +56,14 @@ def parse_bool(name, text):
         return True
     if lowered in _FALSE:
         return False
-    raise OptionError(f"Invalid {name}={text}: expected true or false")
+    raise OptionError(f"Invalid {name}={cut(text)}: expected true or false")
 
 
 def _first_value(value):
-    """The text of a field value; a multivalue field's first value."""
+    """The text of a field value; a multivalue field's first value; None when absent."""
     if isinstance(value, list):
         value = value[0] if value else ""
-    return "" if value is None else value.strip()
+    return None if value is None else trimmed(value)
 
 
 class Annotator:
@@ -76,28 +80,41 @@ class Annotator:
         self.timeunit = options.get("timeunit", "auto").strip().lower()
         if self.timeunit not in TIME_UNITS:
             raise OptionError(
-                f"Invalid timeunit={options['timeunit']}: expected one of {', '.join(TIME_UNITS)}"
+                f"Invalid timeunit={cut(options['timeunit'])}: expected one of {', '.join(TIME_UNITS)}"
             )
         self.only = parse_bool("only", options.get("only", "false"))
         self._overrides = {}
         for option, key in PROFILE_OVERRIDES.items():
             if option in options:
-                self._overrides[key] = (options[option], f"Invalid {option}={options[option]}")
-        name = options.get("profile", "").strip() or book.default_name()
+                self._overrides[key] = (options[option], f"Invalid {option}={cut(options[option])}")
+        name = options.get("profile", "").strip()
+        source = "profile option"
+        if not name:
+            name, chosen_in = book.default_choice()
+            in_conf = chosen_in.endswith(".conf") or chosen_in == "built in"
+            source = "default_profile" if in_conf else f"default in {chosen_in}"
         if not book.has(name):
-            source = "profile option" if options.get("profile", "").strip() else "default_profile"
+            unread = f"; {book.unreadable_lookup}" if book.unreadable_lookup else ""
             raise OptionError(
                 f"Unknown profile {quote(name)} ({source}); known profiles: {', '.join(book.names()) or 'none'}"
+                + unread
             )
         self.profile = book.compile(name, self._overrides)
         self._profiles = {name: self.profile}
         self._zones = {}
-        self._warnings = []
+        self._warnings = list(book.warnings()) + list(self.profile.notes)
         self._buckets = {}  # minute buckets shared by every clock (bounded in offhours.clock)
         self._clocks = {}   # profile name -> {zone spelling ("": the profile's): Clock or undecidable}
         self._clock = None  # the invocation's profile in its own zone
         self._clock_by_zone_value = {}  # raw tzfield value -> clock of the invocation's profile
         self._whole_seconds = self.timeunit in ("auto", "s")  # a short digit string is seconds
+        self._data_years_noted = set()  # holiday calendars' data-years notes given to the search
+        self._legacy_zones_noted = set()
+        self._events_without_timefield = 0  # no_time because the event lacks the field
+        self._timefield_noted = False
+        self._had_time_text = False  # some event had a time value, though a bad one
+        self._warnings += self.profile.calendar.hours.notes
+        self._note_legacy_zone(self.profile.zone)
 
     @property
     def required_fields(self):
@@ -106,6 +123,17 @@ class Annotator:
 
     def take_warnings(self):
         """Messages for the search's user collected since the last call (once each)."""
+        if self._events_without_timefield and not self._timefield_noted and not self._judged_a_time():
+            self._timefield_noted = True
+            self._warnings.append(
+                f"No event so far has the field {quote(self.timefield)} (timefield): all "
+                f"{self._events_without_timefield} are no_time. Check the field name, e.g. timefield=eventTime"
+            )
+        for profile in self._profiles.values():
+            for note in [] if isinstance(profile, str) else profile.calendar.take_notes():
+                if note not in self._data_years_noted:  # profiles may share a calendar code
+                    self._data_years_noted.add(note)
+                    self._warnings.append(note)
         warnings, self._warnings = self._warnings, []
         return warnings
 
@@ -126,22 +154,23 @@ class Annotator:
         elif tz_text:
             clock = self._clock_by_zone_value.get(tz_text)
             if clock is None:
-                clock = self._clock_for(tz_text, None)
-                if len(self._clock_by_zone_value) > 10000:
-                    self._clock_by_zone_value.clear()  # hostile data with endless distinct values
-                self._clock_by_zone_value[tz_text] = clock
+                clock = remember(self._clock_by_zone_value, tz_text, self._clock_for(tz_text, None))
         else:
             clock = self._clock or self._clock_for(None, None)
         if type(clock) is tuple:
             return clock  # unknown profile or bad zone
-        if time_text and self._whole_seconds and len(time_text) <= 11 and time_text.isdecimal():
+        if time_text and self._whole_seconds and len(time_text) <= 11 and time_text.isdecimal() and time_text.isascii():
             return clock.values(int(time_text))  # what parse_event_time reads it as: seconds
-        text = time_text.strip() if time_text else ""
+        text = trimmed(time_text) if time_text else ""
         if not text:
-            return _undecidable(NO_TIME, clock.profile_name, clock.zone.name, f"no value in field {self.timefield}")
+            if time_text is None:
+                self._events_without_timefield += 1
+            return _undecidable(NO_TIME, clock.profile_name, clock.zone.name,
+                                f"no value in field {cut(self.timefield)}")
         try:
             utc = parse_event_time(text, self.timeunit)
         except BadTime as error:
+            self._had_time_text = True
             return _undecidable(BAD_TIME, clock.profile_name, clock.zone.name, str(error))
         return clock.values(utc)
 
@@ -149,12 +178,12 @@ class Annotator:
         """The clock for an event's zone and profile values, or the undecidable fields."""
         profile = self.profile
         if self.profilefield is not None and profile_text:
-            name = profile_text.strip()
+            name = trimmed(profile_text)
             if name:
                 profile = self._profile_named(name)
                 if isinstance(profile, str):
                     return _undecidable(UNKNOWN_PROFILE, name, "", profile)
-        spelling = tz_text.strip() if self.tzfield is not None and tz_text else ""
+        spelling = trimmed(tz_text) if self.tzfield is not None and tz_text else ""
         clocks = self._clocks.get(profile.name)
         if clocks is None:
             clocks = self._clocks[profile.name] = {}
@@ -167,9 +196,7 @@ class Annotator:
                 from .clock import Clock  # execution only: getinfo probes never load it
 
                 clock = Clock(profile.calendar, zone, profile.name, self._buckets)
-            if len(clocks) > 10000:
-                clocks.clear()  # hostile data with endless distinct values
-            clocks[spelling] = clock
+            remember(clocks, spelling, clock)
         if profile is self.profile and not spelling:
             self._clock = clock
         return clock
@@ -183,13 +210,14 @@ class Annotator:
             else:
                 try:
                     profile = self._book.compile(name, self._overrides)
+                    self._warnings += profile.notes
                 except ValueError as error:
                     profile = str(error)
                     self._warnings.append(f"Profile {quote(name)} cannot be used: {error}")
-            if len(self._profiles) > 10000:
+            if len(self._profiles) >= MAX_ENTRIES:
                 self._profiles.clear()  # hostile data with endless distinct values
                 self._profiles[self.profile.name] = self.profile
-            self._profiles[name] = profile
+            remember(self._profiles, name, profile)
         return profile
 
     def _zone_named(self, spelling):
@@ -200,10 +228,24 @@ class Annotator:
                 zone = resolve_zone(spelling)
             except ValueError as error:
                 zone = str(error)
-            if len(self._zones) > 10000:
-                self._zones.clear()  # hostile data with endless distinct values
-            self._zones[spelling] = zone
+            else:
+                self._note_legacy_zone(zone)
+            remember(self._zones, spelling, zone)
         return zone
+
+    def _note_legacy_zone(self, zone):
+        """Warn once per search about a zone name the user most likely did not mean."""
+        if zone.name not in self._legacy_zones_noted:
+            note = legacy_zone_note(zone.name)
+            if note:
+                self._legacy_zones_noted.add(zone.name)
+                self._warnings.append(note[:1].upper() + note[1:])
+
+
+    def _judged_a_time(self):
+        """Whether some event had a time value (judged, or bad_time)."""
+        return self._had_time_text or any(
+            clock.judged for clocks in self._clocks.values() for clock in clocks.values() if type(clock) is not tuple)
 
 
 def _undecidable(reason, profile_name, zone_name, error):
@@ -211,10 +253,15 @@ def _undecidable(reason, profile_name, zone_name, error):
     return ("", reason, "", "", "", "", "", profile_name, zone_name, error)
 
 
-def open_profiles(app_dir):
-    """The :class:`ProfileBook` of the app at ``app_dir`` (default/ and local/ confs)."""
+def open_profiles(app_dir, username=None):
+    """The :class:`ProfileBook` of the app at ``app_dir``: default/ and local/ confs and the
+    profiles lookup. ``username``: the searching user, whose private copies of the app's
+    lookups are ignored and reported (``ProfileBook.warnings``)."""
     try:
-        stanzas = read_layered_conf(app_dir, "ecrofhours")
+        layers = read_conf_layers(app_dir, "ecrofhours")
     except ValueError as error:
         raise ProfileError(str(error)) from None
-    return ProfileBook(stanzas, HolidayCatalog(os.path.join(app_dir, "lookups")))
+    lookups = os.path.join(app_dir, "lookups")
+    lookup = read_profile_lookup(lookups)
+    lookup.warnings += private_copies(app_dir, APP_NAME, username, (PROFILE_LOOKUP, COMPANY_CLOSURES))
+    return ProfileBook(merge_layers(layers), HolidayCatalog(lookups), lookup, layers)

@@ -8,6 +8,7 @@ import re
 from datetime import date
 
 from ._territories import CLDR_WEEKENDS, DEFAULT_WEEKEND, TERRITORIES
+from .quoting import quote
 
 _MAX_CACHED_DAYS = 20000
 _DAY = 86400
@@ -51,7 +52,7 @@ class Workweek:
 
     def __init__(self, territory=None):
         if territory is not None and territory not in TERRITORIES:
-            raise ValueError(f"unknown territory {territory!r}")
+            raise ValueError(f"unknown territory {quote(territory)}")
         self.territory = territory
         current = WEEKEND_CORRECTIONS.get(territory) or CLDR_WEEKENDS.get(territory, DEFAULT_WEEKEND)
         self._current = frozenset(current)
@@ -108,7 +109,7 @@ def parse_closure(text, name=COMPANY_CLOSURE):
                 raise ValueError
             closes_at = int(hour) * 3600 + int(minute) * 60
     except ValueError:
-        raise ValueError(f"invalid closure {text.strip()!r}: expected {CLOSURES_FORM}") from None
+        raise ValueError(f"invalid closure {quote(text.strip())}: expected {CLOSURES_FORM}") from None
     return number, Closure(name, closes_at)
 
 
@@ -146,22 +147,56 @@ class DayPlan:
 class Calendar:
     """Weekly hours on a workweek, minus holidays and closures, day by day."""
 
-    __slots__ = ("hours", "workweek", "_closures", "_plans", "_spans")
+    __slots__ = ("hours", "workweek", "_closures", "_plans", "_spans", "_data_years", "_covered", "_notes", "_noted")
 
-    def __init__(self, hours, workweek, closures):
+    def __init__(self, hours, workweek, closures, data_years=None):
         """``closures``: {day number: [Closure, ...]}, or a function returning it on first use
-        (public holiday tables are read only when a search judges its first event)."""
+        (public holiday tables are read only when a search judges its first event).
+        ``data_years``: {calendar code: (first_year, last_year)} of the public holiday
+        calendars in ``closures``, the years their data covers."""
         self.hours = hours
         self.workweek = workweek
         self._closures = closures
         self._plans = {}
         self._spans = {}
+        self._data_years = dict(data_years or {})
+        self._covered = (
+            day_number(date(max(first for first, _ in self._data_years.values()), 1, 1)),
+            day_number(date(min(last for _, last in self._data_years.values()), 12, 31)),
+        ) if self._data_years else (float("-inf"), float("inf"))
+        self._notes = []
+        self._noted = set()
 
     @property
     def closures(self):
         if callable(self._closures):
             self._closures = self._closures()
         return self._closures
+
+    def check_data_years(self, number):
+        """Note, once per holiday calendar and side, an event on local day ``number`` outside
+        the years that calendar has data for: such a day is judged without its holidays."""
+        if self._covered[0] <= number <= self._covered[1]:
+            return
+        year = date_of(number).year
+        for code, (first, last) in sorted(self._data_years.items()):
+            if year > last and (code, "after") not in self._noted:
+                self._noted.add((code, "after"))
+                self._notes.append(
+                    f"Holiday calendar {code} has data up to {last} only: events on local dates "
+                    f"after {last} are judged without its holidays"
+                )
+            elif year < first and (code, "before") not in self._noted:
+                self._noted.add((code, "before"))
+                self._notes.append(
+                    f"Holiday calendar {code} has data from {first} only: events on local dates "
+                    f"before {first} are judged without its holidays"
+                )
+
+    def take_notes(self):
+        """Messages from :meth:`check_data_years` since the last call."""
+        notes, self._notes = self._notes, []
+        return notes
 
     def day(self, number):
         """The :class:`DayPlan` of local day ``number``."""

@@ -30,6 +30,7 @@ after it, which stay the same across an off-hours gap
 >>> clock.values(1629336000)[:3] + clock.values(1629336000)[6:7]      # 18:20 local
 ('1', 'after_hours', '2021-08-18T18:20:00-07:00', '20')
 """
+from .caching import remember
 from .calendar import date_of, weekday_of
 from .verdict import BUSINESS_HOURS, WEEKDAY_NAMES, _reason, format_offset, judge, minutes_between, outside_window
 
@@ -48,7 +49,7 @@ class Clock:
     profile's ``calendar`` in ``zone``; ``buckets`` is a dict shared by a search's clocks."""
 
     __slots__ = ("calendar", "zone", "profile_name", "_buckets", "_exact", "_day",
-                 "_lo", "_hi", "_base", "_head", "_prefix", "_suffix", "_first", "_rest", "_window")
+                 "_lo", "_hi", "_base", "_head", "_prefix", "_suffix", "_first", "_rest", "_window", "judged")
 
     def __init__(self, calendar, zone, profile_name, buckets):
         self.calendar = calendar
@@ -59,6 +60,7 @@ class Clock:
         self._lo = self._hi = 0  # the current bucket [lo, hi): empty
         self._window = None  # (day, last_end, next_start, low, high): see _minutes
         self._day = None     # (day number, DayPlan, "YYYY-MM-DDT", weekday name) of the last bucket
+        self.judged = False  # whether any instant has been judged
 
     def values(self, utc):
         """The output fields of epoch second ``utc``."""
@@ -69,6 +71,7 @@ class Clock:
         return self._miss(utc)
 
     def _miss(self, utc):
+        self.judged = True
         base = utc - utc % 60
         bucket = self._buckets.get((self, base))
         if bucket is None or not bucket[0] <= utc < bucket[1]:
@@ -77,9 +80,7 @@ class Clock:
             if not self._exact:
                 return self.uncached(utc)
             bucket = self._bucket(utc, base)
-            if len(self._buckets) >= MAX_CACHED_BUCKETS:
-                self._buckets.clear()
-            self._buckets[(self, base)] = bucket
+            remember(self._buckets, (self, base), bucket, MAX_CACHED_BUCKETS)
         self._lo, self._hi, self._base, self._head, self._prefix, self._suffix, self._first, self._rest = bucket
         return self.values(utc)
 
@@ -91,6 +92,7 @@ class Clock:
         day = self._day
         if day is None or day[0] != number:
             date = date_of(number)
+            calendar.check_data_years(number)
             day = self._day = (number, calendar.day(number), f"{date.year:04d}-{date.month:02d}-{date.day:02d}T",
                                WEEKDAY_NAMES[weekday_of(number)])
         _, plan, date_text, weekday = day
@@ -122,6 +124,8 @@ class Clock:
 
     def uncached(self, utc):
         """The same fields through :func:`~offhours.verdict.judge`, nothing cached."""
+        self.calendar.check_data_years((utc + self.zone.utc_offset(utc)) // _DAY)
+        self.judged = True
         verdict = judge(self.calendar, self.zone, utc)
         return (verdict.off_hours, verdict.reason, verdict.local_time, verdict.local_hour, verdict.local_wday,
                 verdict.holiday_name, verdict.minutes_outside, self.profile_name, self.zone.name, "")

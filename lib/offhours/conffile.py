@@ -14,6 +14,7 @@ from collections import namedtuple
 #: A value with where it came from, so errors can name the file and line.
 Setting = namedtuple("Setting", "value source line")
 DEFAULT_STANZA = "default"
+LAYERS = ("default", "local")  # Splunk's order: local/ wins
 
 
 def read_conf_text(text, source):
@@ -50,18 +51,35 @@ def read_layered_conf(app_dir, name):
     Missing files count as empty. Sources are named relative to the app directory
     (``local/ecrofhours.conf``), never as absolute paths.
     """
+    return merge_layers(read_conf_layers(app_dir, name))
+
+
+def merge_layers(layers):
+    """One ``{stanza: {key: Setting}}`` from ``read_conf_layers``' layers, later keys winning."""
     merged = {}
-    for layer in ("default", "local"):
+    for stanzas in layers.values():
+        for stanza, settings in stanzas.items():
+            merged.setdefault(stanza, {}).update(settings)
+    return merged
+
+
+def read_conf_layers(app_dir, name):
+    """``{"default": stanzas, "local": stanzas}`` of the app's ``<name>.conf`` files, unmerged.
+
+    A missing file is an empty layer.
+    """
+    layers = {}
+    for layer in LAYERS:
         source = f"{layer}/{name}.conf"
         path = os.path.join(app_dir, layer, f"{name}.conf")
         try:
             with open(path, "rb") as handle:
                 text = handle.read().decode("utf-8")
         except FileNotFoundError:
+            layers[layer] = {}
             continue
         except (OSError, UnicodeDecodeError) as error:
             raise ValueError(f"{source}: cannot read: {error.__class__.__name__}") from None
         text = text[1:] if text.startswith("\ufeff") else text  # a BOM, as utf-8-sig reads it
-        for stanza, settings in read_conf_text(text, source).items():
-            merged.setdefault(stanza, {}).update(settings)
-    return merged
+        layers[layer] = read_conf_text(text, source)
+    return layers

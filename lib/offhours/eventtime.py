@@ -14,6 +14,7 @@ import re
 from datetime import datetime, timedelta
 
 from .quoting import quote
+from .text import trimmed
 
 TIME_UNITS = ("auto", "s", "ms", "us", "ns")
 _SCALE = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
@@ -35,7 +36,6 @@ _ISO_8601 = (
     r"\s*(?:([Zz])|([+-])(\d{2}):?(\d{2}))?$"
 )
 _EPOCH = datetime(1970, 1, 1)
-_ASCII_SPACE = " \t\n\r\v\f"  # str.strip() would also take NBSP, U+2028 and \x1c-\x1f
 
 
 class BadTime(ValueError):
@@ -47,7 +47,7 @@ def parse_event_time(text, unit="auto"):
 
     Raises :class:`BadTime`. An empty ``text`` is the caller's ``no_time`` case.
     """
-    text = text.strip(_ASCII_SPACE)
+    text = trimmed(text)
     if unit == "auto" or unit == "s":
         # Splunk's _time: whole seconds, or seconds with a fraction ("1629328650.000").
         # At most 11 digits, so below 1e11 (seconds under "auto") and MAX_EPOCH; the floor

@@ -15,6 +15,8 @@ Intervals are (start, end) seconds from the start day's local midnight.
 """
 import re
 
+from .quoting import quote
+
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WORKDAYS = "workdays"
 HOURS_FORM = (
@@ -22,7 +24,7 @@ HOURS_FORM = (
     "mon-fri, a comma list or workdays; e.g. \"mon-fri 08:00-18:00\""
 )
 _DAY = 86400
-_TIME = r"^(\d{1,2}):(\d{2})$"
+_TIME = r"^([0-9]{1,2}):([0-9]{2})\Z"  # ASCII digits only: int() reads any script's
 
 
 class HoursError(ValueError):
@@ -44,10 +46,12 @@ def merge_intervals(intervals):
 class WeeklyHours:
     """A compiled ``hours`` spec: for each weekday, its intervals when a workday or not."""
 
-    __slots__ = ("spec", "_table", "names_days")
+    __slots__ = ("spec", "_table", "names_days", "notes")
 
-    def __init__(self, spec, named, workday):
+    def __init__(self, spec, named, workday, notes=()):
         self.spec = spec
+        #: Warnings for the job inspector: parts of the spec that are valid but likely a slip.
+        self.notes = tuple(notes)
         #: True when some entry names days explicitly (those never follow the locale).
         self.names_days = any(named)
         self._table = tuple(
@@ -73,24 +77,31 @@ def parse_hours(spec):
     """Compile an ``hours`` spec; raises :class:`HoursError` naming the faulty part."""
     named = [[] for _ in range(7)]
     workday = []
+    notes = []
     entries = [entry.strip() for entry in spec.split(";")]
     if not any(entries):
         raise HoursError(f"empty hours: expected {HOURS_FORM}")
     for entry in entries:
         if not entry:
             continue  # tolerate "a; b;" as Splunk users write lists
-        first_digit = re.search(r"\d", entry)
+        first_digit = re.search(r"\d", entry)  # any script's: _TIME then names a non-ASCII digit
         if first_digit is None:
-            raise HoursError(f"no time interval in {entry!r}: expected {HOURS_FORM}")
+            raise HoursError(f"no time interval in {quote(entry)}: expected {HOURS_FORM}")
         days_text = entry[: first_digit.start()].strip()
         intervals = [_parse_interval(part, entry) for part in entry[first_digit.start():].split(",")]
+        notes += [
+            f"hours interval {quote(part.strip())} in {quote(entry)} runs 24 hours (an end equal to its start "
+            "is the next day's): write 00:00-24:00 for whole days"
+            for part, (start, end) in zip(entry[first_digit.start():].split(","), intervals)
+            if end - start == _DAY and part.split("-")[-1].strip() != "24:00"
+        ]
         days = _parse_days(days_text, entry)
         if days is None:
             workday.extend(intervals)
         else:
             for day in days:
                 named[day].extend(intervals)
-    return WeeklyHours(spec, [tuple(day) for day in named], tuple(workday))
+    return WeeklyHours(spec, [tuple(day) for day in named], tuple(workday), notes)
 
 
 def _parse_days(text, entry):
@@ -102,7 +113,7 @@ def _parse_days(text, entry):
     for part in text.split(","):
         bounds = [bound.strip() for bound in part.split("-")]
         if len(bounds) > 2 or not all(bound in DAY_NAMES for bound in bounds):
-            raise HoursError(f"invalid days {part.strip()!r} in {entry!r}: expected {HOURS_FORM}")
+            raise HoursError(f"invalid days {quote(part.strip())} in {quote(entry)}: expected {HOURS_FORM}")
         first, last = DAY_NAMES.index(bounds[0]), DAY_NAMES.index(bounds[-1])
         days.update((first + i) % 7 for i in range((last - first) % 7 + 1))
     return days
@@ -111,7 +122,7 @@ def _parse_days(text, entry):
 def _parse_interval(text, entry):
     bounds = [bound.strip() for bound in text.split("-")]
     if len(bounds) != 2:
-        raise HoursError(f"invalid interval {text.strip()!r} in {entry!r}: expected HH:MM-HH:MM")
+        raise HoursError(f"invalid interval {quote(text.strip())} in {quote(entry)}: expected HH:MM-HH:MM")
     start = _parse_clock(bounds[0], entry, allow_24=False)
     end = _parse_clock(bounds[1], entry, allow_24=True)
     if end <= start:
@@ -126,4 +137,4 @@ def _parse_clock(text, entry, allow_24):
         if minute < 60 and (hour < 24 or (allow_24 and hour == 24 and minute == 0)):
             return hour * 3600 + minute * 60
     limit = "00:00-24:00" if allow_24 else "00:00-23:59"
-    raise HoursError(f"invalid time {text!r} in {entry!r}: expected HH:MM in {limit}")
+    raise HoursError(f"invalid time {quote(text)} in {quote(entry)}: expected HH:MM in {limit}")

@@ -22,27 +22,31 @@ import os
 import re
 import sys
 from bisect import bisect_right
+from io import BytesIO
 
 from .quoting import quote
+from .text import trimmed
 
-_FIXED_OFFSET = r"^([+-])(\d{2}):?(\d{2})$"
+_FIXED_OFFSET = r"^([+-])([0-9]{2}):?([0-9]{2})\Z"  # ASCII digits: \d and int() read any script's
 # Real zones range from -12:00 to +14:00; accept what ISO 8601 and RFC 3339 parsers do.
 _MAX_FIXED_OFFSET_MINUTES = 18 * 60
 _FOREVER = 1 << 62
 
 
 class Zone:
-    """A time zone as a table of UTC transition instants and the offsets that follow them.
+    """A time zone as a table of UTC transition instants and the offsets that follow them,
+    and, after the table's last transition, the zone file's footer rule.
 
-    ``table`` is ``(starts, offsets)`` or a function returning it, called on first use.
+    ``table`` is ``(starts, offsets, rule)`` or a function returning it, called on first
+    use; ``rule`` is a :class:`~offhours.tzif.PosixRule` with daylight saving time, or None.
     """
 
-    __slots__ = ("name", "_table", "_starts", "_offsets", "_walls", "_hit")
+    __slots__ = ("name", "_table", "_starts", "_offsets", "_walls", "_rule", "_window", "_hit")
 
     def __init__(self, name, table):
         self.name = name
         self._table = table
-        self._starts = self._offsets = self._walls = None
+        self._starts = self._offsets = self._walls = self._rule = self._window = None
         self._hit = (1, 0, 0)  # an empty interval: the first lookup loads the table
 
     def __repr__(self):
@@ -50,7 +54,7 @@ class Zone:
 
     def _load(self):
         table = self._table() if callable(self._table) else self._table
-        starts, offsets = table
+        starts, offsets, self._rule = table
         self._starts = starts            # UTC epoch of each transition, ascending
         self._offsets = offsets          # offset in seconds in force from that transition
         # Wall-clock time at which each offset starts to be in force.
@@ -62,7 +66,8 @@ class Zone:
         """True when every offset is a whole number of minutes (pytz rounds them all)."""
         if self._starts is None:
             self._load()
-        return all(offset % 60 == 0 for offset in self._offsets)
+        offsets = self._offsets + list(self._rule.offsets() if self._rule else ())
+        return all(offset % 60 == 0 for offset in offsets)
 
     def utc_offset(self, utc):
         """Offset in seconds of local time from UTC at epoch second ``utc``."""
@@ -72,19 +77,26 @@ class Zone:
         return self.interval(utc)[2]
 
     def interval(self, utc):
-        """``(start, end, offset)``: the UTC instants between which ``utc``'s offset is in force."""
+        """``(start, end, offset)``: UTC instants between which ``utc``'s offset is in force.
+
+        After the table, where the footer rule decides, ``start`` and ``end`` may lie
+        inside that span (a year boundary): the offset is in force between them all the same.
+        """
         hit = self._hit
         if hit[0] <= utc < hit[1]:
             return hit
         if self._starts is None:
             self._load()
-        starts = self._starts
-        i = bisect_right(starts, utc) - 1
-        if i < 0:
-            i = 0
-        start = starts[i] if i else -_FOREVER
-        end = starts[i + 1] if i + 1 < len(starts) else _FOREVER
-        hit = self._hit = (start, end, self._offsets[i])
+        starts, offsets, end = self._starts, self._offsets, _FOREVER
+        if self._rule is not None and utc >= starts[-1]:
+            starts, offsets, _, end = self._rule_window(utc)
+            i = bisect_right(starts, utc) - 1
+            start = starts[i]
+        else:
+            i = max(bisect_right(starts, utc) - 1, 0)
+            start = starts[i] if i else -_FOREVER
+        end = starts[i + 1] if i + 1 < len(starts) else end
+        hit = self._hit = (start, end, offsets[i])
         return hit
 
     def utc_of_wall(self, wall):
@@ -95,13 +107,42 @@ class Zone:
         """
         if self._starts is None:
             self._load()
-        starts, offsets = self._starts, self._offsets
-        j = max(bisect_right(self._walls, wall) - 1, 0)
+        starts, offsets, walls, end = self._starts, self._offsets, self._walls, _FOREVER
+        if self._rule is not None and wall >= walls[-1]:
+            starts, offsets, walls, end = self._rule_window(wall - self._rule.std_offset)
+        j = max(bisect_right(walls, wall) - 1, 0)
         for k in range(max(j - 2, 0), j + 1):
-            end = starts[k + 1] + offsets[k] if k + 1 < len(starts) else _FOREVER
-            if self._walls[k] <= wall < end:
+            until = starts[k + 1] + offsets[k] if k + 1 < len(starts) else end
+            if walls[k] <= wall < until:
                 return wall - offsets[k]
         return wall - offsets[j]  # in a gap: the offset before the transition
+
+    def _rule_window(self, utc):
+        """``(starts, offsets, walls, end)`` of the footer rule around ``utc``'s UTC year: the
+        table's last two transitions (when near) and the rule's changes from the year before
+        to the year after; ``end`` closes the window. Kept while lookups stay inside it."""
+        window = self._window
+        if window is not None and window[4] <= utc < window[5]:
+            return window[:4]
+        from .tzif import days_before_year, year_of_day
+
+        rule, last = self._rule, self._starts[-1]
+        year = year_of_day(utc // 86400)
+        first = max(year - 1, year_of_day(last // 86400))
+        if first == year_of_day(last // 86400):  # with the transition before: its fold or gap
+            starts, offsets = self._starts[-2:], self._offsets[-2:]
+        else:
+            starts, offsets = [], []
+        for instant, offset in rule.changes(first, year + 1):
+            if instant <= last:
+                instant, offset = last + 1, rule.offset_at(last + 1)  # the rule decides after the table
+            if not offsets or offset != offsets[-1]:
+                starts.append(instant)
+                offsets.append(offset)
+        end = days_before_year(year + 2) * 86400
+        walls = [s + o for s, o in zip(starts, offsets)]
+        self._window = (starts, offsets, walls, end, days_before_year(year) * 86400, days_before_year(year + 1) * 86400)
+        return starts, offsets, walls, end
 
 
 def _pytz():
@@ -118,23 +159,46 @@ def __getattr__(name):
 
 
 def _pytz_table(name):
-    """``(starts, offsets)`` from pytz's tzinfo for ``name``, as ``pytz.timezone`` builds it."""
+    """``(starts, offsets, rule)`` for ``name``: pytz's own transitions (from its zone file's
+    32-bit part, which ends in 2037), then the same file's later 64-bit transitions and its
+    footer rule (:mod:`offhours.tzif`), as ``zoneinfo`` reads them."""
     pytz = _pytz()
     if name == "UTC":
-        tz = pytz.utc
-    else:
-        # pytz.timezone() would first check all ~600 zone files exist (pytz.all_timezones_set);
-        # resolve_zone has checked this one.
-        with pytz.open_resource(name) as handle:
-            tz = pytz.tzfile.build_tzinfo(name, handle)
+        return [-_FOREVER], [0], None
+    # pytz.timezone() would first check all ~600 zone files exist (pytz.all_timezones_set);
+    # resolve_zone has checked this one.
+    with pytz.open_resource(name) as handle:
+        data = handle.read()
+    tz = pytz.tzfile.build_tzinfo(name, BytesIO(data))
+    from .tzif import read_tzif  # execution only, as pytz itself
     if isinstance(tz, pytz.tzinfo.DstTzInfo):
         starts = [_epoch_seconds(t) for t in tz._utc_transition_times]
         offsets = [_whole_seconds(info[0]) for info in tz._transition_info]
-        return starts, offsets
-    from datetime import datetime
+    else:
+        from datetime import datetime
 
-    offset = tz.utcoffset(datetime(1970, 1, 1))  # StaticTzInfo and UTC
-    return [-_FOREVER], [_whole_seconds(offset)]
+        starts, offsets = [-_FOREVER], [_whole_seconds(tz.utcoffset(datetime(1970, 1, 1)))]  # StaticTzInfo
+    return extend_table(starts, offsets, *read_tzif(data))
+
+
+def extend_table(starts, offsets, transitions, footer):
+    """pytz's ``starts`` and ``offsets`` continued with a zone file's 64-bit ``transitions``
+    after them and its ``footer``: ``(starts, offsets, rule)``, ``rule`` a
+    :class:`~offhours.tzif.PosixRule` with daylight saving time, else None (then the last
+    offset stays). Offsets are rounded to whole minutes, as pytz rounds its own."""
+    for instant, offset in transitions:
+        if instant > starts[-1]:
+            starts.append(instant)
+            offsets.append((offset + 30) // 60 * 60)
+    from .tzif import PosixRule
+
+    rule = PosixRule.parse(footer) if footer else None
+    if rule is not None and not rule.has_dst:
+        if rule.std_offset != offsets[-1] and starts[-1] > -_FOREVER:
+            starts.append(starts[-1] + 1)  # zoneinfo: the footer decides after the last transition
+            offsets.append(rule.std_offset)
+        rule = None
+    return starts, offsets, rule
 
 
 def _epoch_seconds(naive_utc):
@@ -214,13 +278,16 @@ def resolve_zone(text):
     Raises ``ValueError`` with a user-facing message for anything else. Links such as
     ``US/Eastern`` keep their own name.
     """
-    key = text.strip().lower()
+    spelling = trimmed(text)
+    if not spelling.isascii():  # no zone name has other scripts; lower() maps the Kelvin sign to "k"
+        raise _unknown_zone(text)
+    key = spelling.lower()
     zone = _zones.get(key)
     if zone is not None:
         return zone
     match = re.match(_FIXED_OFFSET, key)
     if key == "utc":
-        zone = Zone("UTC", ([-_FOREVER], [0]))  # as pytz.timezone("UTC"), without loading pytz
+        zone = Zone("UTC", ([-_FOREVER], [0], None))  # as pytz.timezone("UTC"), without loading pytz
     elif match:
         sign, hours, minutes = match.groups()
         if int(minutes) >= 60:
@@ -228,18 +295,64 @@ def resolve_zone(text):
         total = (int(hours) * 60 + int(minutes)) * (-1 if sign == "-" else 1)
         if abs(total) > _MAX_FIXED_OFFSET_MINUTES:
             raise ValueError(f"invalid UTC offset {quote(text)}: must be within -18:00..+18:00")
-        zone = Zone(fixed_offset_name(total), ([-_FOREVER], [total * 60]))
+        zone = Zone(fixed_offset_name(total), ([-_FOREVER], [total * 60], None))
     else:
-        name = _zone_file_name(text.strip())
+        name = _zone_file_name(spelling)
         if name is None:
             name = _names_by_lowercase().get(key)
             if name is not None and not _pytz().resource_exists(name):
                 name = None
         if name is None:
-            raise ValueError(
-                f"unknown time zone {quote(text)}: use an IANA name such as Europe/Berlin "
-                "or a UTC offset such as +05:30"
-            )
+            raise _unknown_zone(text)
         zone = Zone(name, lambda: _pytz_table(name))
-    _zones[key] = zone  # bounded: only valid spellings get here
+    _zones[key] = zone  # bounded: only valid ASCII spellings get here (about 600 names, 9,000 offsets)
     return zone
+
+
+def _unknown_zone(text):
+    return ValueError(
+        f"unknown time zone {quote(text)}: use an IANA name such as Europe/Berlin or a UTC offset such as +05:30"
+    )
+
+
+# Zone names that the tz database keeps for compatibility and that users pick by mistake:
+# what the name really follows (tzdata 2024b made several of them links to a city), and the
+# zone the user most likely meant.
+_US_RULES = "follows only the US daylight saving rules of today, not a place's history"
+_LEGACY_ZONES = {
+    "EST": ("keeps Panama's time: standard time all year, never daylight saving time",
+            "America/New_York for the US East coast"),
+    "MST": ("keeps Arizona's time: standard time all year, never daylight saving time",
+            "America/Denver for the US Mountain zone, America/Phoenix for Arizona"),
+    "HST": ("keeps Hawaii's time", "Pacific/Honolulu"),
+    "EST5EDT": (_US_RULES, "America/New_York"),
+    "CST6CDT": (_US_RULES, "America/Chicago"),
+    "MST7MDT": (_US_RULES, "America/Denver"),
+    "PST8PDT": (_US_RULES, "America/Los_Angeles"),
+    "CET": ("keeps Belgium's time (Europe/Brussels)", "your team's city, such as Europe/Berlin or Europe/Paris"),
+    "MET": ("keeps Belgium's time (Europe/Brussels)", "your team's city, such as Europe/Berlin or Europe/Paris"),
+    "EET": ("keeps Greece's time (Europe/Athens)", "your team's city, such as Europe/Helsinki or Europe/Bucharest"),
+    "WET": ("keeps Portugal's time (Europe/Lisbon)", "your team's city, such as Europe/Lisbon or Atlantic/Canary"),
+}
+
+
+def legacy_zone_note(name):
+    """A warning for a zone name that is valid but most likely not what the user meant, else None.
+
+    >>> legacy_zone_note("Etc/GMT+2")
+    "time zone 'Etc/GMT+2' is 2 hours behind UTC (the tz database inverts the sign of Etc/GMT zones): write -02:00"
+    >>> legacy_zone_note("Europe/Berlin") is None
+    True
+    """
+    legacy = _LEGACY_ZONES.get(name)
+    if legacy is not None:
+        follows, meant = legacy
+        return f"time zone {quote(name)} is a legacy name that {follows}: use {meant}"
+    match = re.match(r"^Etc/GMT([+-])([0-9]{1,2})\Z", name)
+    if match and match.group(2) != "0":
+        hours = int(match.group(2))
+        side = "behind" if match.group(1) == "+" else "ahead of"
+        sign = "-" if match.group(1) == "+" else "+"
+        return (f"time zone {quote(name)} is {hours} hour{'s' if hours > 1 else ''} {side} UTC (the tz database "
+                f"inverts the sign of Etc/GMT zones): write {sign}{hours:02d}:00")
+    return None
