@@ -13,7 +13,7 @@ export PY39 PY313
 VERSION := $(shell sed -n 's/^version *= *//p' default/app.conf | head -n 1)
 PACKAGE := dist/ecrofhours-$(VERSION).tgz
 
-.PHONY: all venv lib demo test lint package appinspect bench calendars clean
+.PHONY: all venv lib sdk3 demo check test lint package appinspect bench calendars clean contentctl
 
 all: test
 
@@ -35,11 +35,27 @@ demo: lib
 	$(VPY) tools/demo.py
 
 lint: venv
-	$(VPY) -m ruff check bin lib/offhours tools tests
+	$(VPY) -m ruff check bin lib/offhours lib/chunked tools tests
+
+# splunk-sdk 3.x (Python 3.13 only) beside the shipped 2.1.1, for the protocol tests under 3.13:
+# the pin is requirements-dev.txt's line for python_version >= "3.13".
+sdk3: build/sdk3/.installed
+build/sdk3/.installed: requirements-dev.txt
+	rm -rf build/sdk3 && mkdir -p build
+	grep -E '^splunk-sdk==3' requirements-dev.txt | sed 's/ *;.*//' > build/sdk3.txt
+	$(PY313) -m pip install --quiet --disable-pip-version-check --no-deps --no-compile \
+		--target build/sdk3 -r build/sdk3.txt
+	rm -rf build/sdk3/bin
+	touch $@
+
+# The fast tier, to run every minute while changing code: no subprocess under Splunk's Pythons,
+# no packaging (pytest.ini, tests/conftest.py SLOW_MODULES).
+check: lib
+	$(VPY) -m pytest -q -m "not slow" --doctest-modules lib/offhours lib/chunked tests
 
 # The AppInspect gate runs on the very tarball `make package` built, once per run.
-test: lib lint package appinspect
-	$(VPY) -m pytest -q --doctest-modules lib/offhours tests
+test: lib sdk3 lint package appinspect contentctl
+	$(VPY) -m pytest -q --doctest-modules lib/offhours lib/chunked tests
 
 # Reproducible tarball of allowlisted paths; fails if app.conf and app.manifest disagree.
 package: $(PACKAGE)
@@ -50,6 +66,23 @@ $(PACKAGE): lib FORCE
 # accepted in tools/appinspect.py. Needs libmagic (Debian/Ubuntu: apt-get install libmagic1).
 appinspect: package
 	$(VPY) tools/appinspect.py $(PACKAGE)
+
+# The detections as security_content (security_content/, docs/CONTENTCTL.md): contentctl 5.6.2,
+# pinned with all its dependencies in a venv of its own (it needs Python >= 3.11 and a setuptools
+# that splunk-packaging-toolkit's pin excludes), validates and builds them offline in
+# build/contentctl/; tests/test_contentctl.py checks that build against default/.
+CONTENTCTL_PYTHON ?= $(PYTHON)
+CONTENTCTL_VENV   := .venv-contentctl
+contentctl: $(CONTENTCTL_VENV)/.installed
+	$(CONTENTCTL_VENV)/bin/python security_content/build_offline.py --output build/contentctl
+
+$(CONTENTCTL_VENV)/.installed: requirements-contentctl.txt
+	rm -rf $(CONTENTCTL_VENV)
+	$(CONTENTCTL_PYTHON) -m venv $(CONTENTCTL_VENV)
+	$(CONTENTCTL_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps \
+		-r requirements-contentctl.txt
+	$(CONTENTCTL_VENV)/bin/python -m pip check
+	touch $@
 
 bench: lib
 	$(VPY) tools/bench.py

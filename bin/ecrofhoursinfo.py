@@ -28,7 +28,8 @@ APP_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # The app's lib/ goes first, as for ecrofhours: the same splunklib.
 sys.path.insert(0, os.path.join(APP_DIR, "lib"))
 
-from splunklib.searchcommands import Configuration, StreamingCommand, dispatch  # noqa: E402
+from chunked.sdk import CommandBase, serve  # noqa: E402
+from splunklib.searchcommands import Configuration, StreamingCommand  # noqa: E402
 
 FIELDS = ("ecrofhours_app_version", "ecrofhours_python_version", "ecrofhours_holiday_table",
           "ecrofhours_calendar_index")
@@ -79,17 +80,16 @@ def facts(app_dir):
 
 
 @Configuration()
-class EcrOffHoursInfoCommand(StreamingCommand):
+class EcrOffHoursInfoCommand(CommandBase, StreamingCommand):
     """Adds ecrofhours_app_version, ecrofhours_python_version, ecrofhours_holiday_table and
     ecrofhours_calendar_index to every event."""
 
+    COMMAND = "ecrofhoursinfo"
+    USAGE = "... | ecrofhoursinfo (no arguments)"
     _facts = None
 
     def prepare(self):
-        if self.fieldnames:
-            self.write_error(f"ecrofhoursinfo takes no arguments, not {self.fieldnames[0][:200]!r}. "
-                             "Usage: ... | ecrofhoursinfo")
-            sys.exit(1)
+        self.reject_arguments()
         # splunkd then sends only this field (and its row index), and merges the reply back.
         self.configuration.required_fields = ["splunk_server"]
 
@@ -102,4 +102,4 @@ class EcrOffHoursInfoCommand(StreamingCommand):
 
 
 if __name__ == "__main__":
-    dispatch(EcrOffHoursInfoCommand, sys.argv, sys.stdin, sys.stdout, __name__)
+    serve(EcrOffHoursInfoCommand, __name__)

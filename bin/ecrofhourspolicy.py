@@ -17,28 +17,30 @@ APP_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # The app's lib/ goes first: Splunk's own site-packages may hold an older pytz.
 sys.path.insert(0, os.path.join(APP_DIR, "lib"))
 
+from chunked.sdk import CommandBase, serve  # noqa: E402
 from offhours import OptionError, ProfileError, open_profiles  # noqa: E402
-from offhours.annotator import PROFILE_OVERRIDES, parse_bool  # noqa: E402
+from offhours.options import PROFILE_OVERRIDES, parse_bool  # noqa: E402
 from offhours.policy import (  # noqa: E402
     DEFAULT_LIMIT, default_warnings, interval_rows, parse_limit, parse_search_time, profile_rows,
 )
 from offhours.quoting import cut, quote  # noqa: E402
-from splunklib.searchcommands import Configuration, GeneratingCommand, Option, dispatch  # noqa: E402
-
-OPTIONS = ("profile", "intervals", "limit") + tuple(PROFILE_OVERRIDES)
-_USAGE = (
-    "ecrofhourspolicy [profile=<name>] [intervals=<bool>] [limit=<rows>] [tz=<zone>] "
-    "[locale=<ll_CC|CC>] [hours=\"<spec>\"] [holidays=\"<calendars>\"]"
-)
+from splunklib.searchcommands import Configuration, GeneratingCommand, Option  # noqa: E402
 
 
 @Configuration()
-class EcrOffHoursPolicyCommand(GeneratingCommand):
+class EcrOffHoursPolicyCommand(CommandBase, GeneratingCommand):
     """Rows describing the profiles, or one profile's business intervals over the time range.
 
     Runs on the search head only (a generating command that is not distributed): the
     profiles are the same on every instance the bundle reaches.
     """
+
+    COMMAND = "ecrofhourspolicy"
+    OPTIONS = ("profile", "intervals", "limit") + tuple(PROFILE_OVERRIDES)
+    USAGE = (
+        "ecrofhourspolicy [profile=<name>] [intervals=<bool>] [limit=<rows>] [tz=<zone>] "
+        "[locale=<ll_CC|CC>] [hours=\"<spec>\"] [holidays=\"<calendars>\"]"
+    )
 
     profile = Option(doc="Only this profile (required with intervals=true)")
     intervals = Option(doc="List the profile's business intervals over the search's time range")
@@ -48,20 +50,11 @@ class EcrOffHoursPolicyCommand(GeneratingCommand):
     hours = Option(doc="Business hours spec, overriding the profile's")
     holidays = Option(doc="Holiday calendars or none, overriding the profile's")
 
-    def _protocol_v2_option_parser(self, arg):
-        name, equals, value = arg.partition("=")
-        if equals and name in OPTIONS:
-            return name, value
-        return (arg,)
-
     def prepare(self):
-        for arg in self.fieldnames:
-            name, equals, _ = arg.partition("=")
-            problem = f"Unknown option {quote(name)}" if equals else f"Unexpected argument {quote(arg)}"
-            self._fail(f"{problem}. Usage: {_USAGE}")
-        searchinfo = self._metadata.searchinfo
+        self.reject_arguments()
+        searchinfo = self.metadata.searchinfo
         try:
-            self._book = open_profiles(APP_DIR, getattr(searchinfo, "username", None))
+            self._book = open_profiles(APP_DIR, self.username)
             self._overrides = {
                 key: (getattr(self, option), f"Invalid {option}={cut(getattr(self, option))}")
                 for option, key in PROFILE_OVERRIDES.items() if getattr(self, option) is not None
@@ -76,7 +69,7 @@ class EcrOffHoursPolicyCommand(GeneratingCommand):
             if self._intervals:
                 self._prepare_intervals(searchinfo)
         except (OptionError, ProfileError, ValueError) as error:
-            self._fail(str(error))
+            self.fail(str(error))
 
     def _prepare_intervals(self, searchinfo):
         if self._only is None:
@@ -91,10 +84,6 @@ class EcrOffHoursPolicyCommand(GeneratingCommand):
             )
         if self._latest <= self._earliest:
             raise OptionError("intervals=true needs a time range whose end is after its start")
-
-    def _fail(self, message):
-        self.write_error("{}", message)  # splunklib str.format()s it: braces in a value stay text
-        sys.exit(1)
 
     def generate(self):
         for warning in self._book.warnings():
@@ -113,4 +102,4 @@ class EcrOffHoursPolicyCommand(GeneratingCommand):
 
 
 if __name__ == "__main__":
-    dispatch(EcrOffHoursPolicyCommand, sys.argv, sys.stdin, sys.stdout, __name__)
+    serve(EcrOffHoursPolicyCommand, __name__)

@@ -120,7 +120,7 @@ def test_sample_covers_the_interesting_cases():
 def demo_output():
     if not (REPO / "lib" / "splunklib").is_dir():
         pytest.skip("lib/ has no vendored splunklib: run `make lib`")
-    done = subprocess.run([sys.executable, str(REPO / "tools" / "demo.py")], cwd=REPO,
+    done = subprocess.run([sys.executable, str(REPO / "tools" / "demo.py"), "--quick"], cwd=REPO,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
@@ -172,7 +172,7 @@ def test_demo_runs_without_the_reference_folder(tmp_path, monkeypatch, capsys):
     if not (REPO / "lib" / "splunklib").is_dir():
         pytest.skip("lib/ has no vendored splunklib: run `make lib`")
     monkeypatch.setattr(demo, "REFERENCE", tmp_path / "absent")
-    assert demo.main() == 0
+    assert demo.main(["--quick"]) == 0
     output = capsys.readouterr().out
     assert "[3] Comparison with the upstream searches skipped" in output
     assert table_rows(section(output, 2)) == expected_rows(tuned_profile)

@@ -36,10 +36,15 @@ LOGIC = {
     ASL_RULE: "ecrofhours_asl_aws_ecr_container_upload_outside_business_hours",
 }
 REPORTS = {rule.replace(" - Rule", " - Tuning Report"): logic for rule, logic in LOGIC.items()}
+BASELINES = {rule.replace(" Outside Business Hours - Rule", " Baseline"): logic.replace(
+    "_upload_outside_business_hours", "_uploads") for rule, logic in LOGIC.items()}
+HABITUAL_FILTER = "ecrofhours_habitual_upload_filter"
 ESCU_MACROS = {"cloudtrail", "amazon_security_lake", "security_content_ctime",
                "aws_ecr_container_upload_outside_business_hours_filter",
                "asl_aws_ecr_container_upload_outside_business_hours_filter"}
 POLICY = "ecrofhours_business_hours(1)"
+SELFTEST = "ecrofhours - Self-test"  # checked in tests/test_selftest.py; not detection content
+SELFTEST_MACROS = ("ecrofhours_selftest_",)
 
 # The profiles as the contract and the confs define them: zone, Monday-Friday intervals
 # (start inside, end outside), public holiday calendar.
@@ -195,7 +200,7 @@ def test_macros_are_this_apps_own_described_and_use_their_arguments():
 
 def test_one_filter_macro_per_detection_passing_everything():
     filters = {stanza for stanza in MACROS if stanza.endswith("_filter")}
-    assert filters == {f"{logic}_filter" for logic in LOGIC.values()}
+    assert filters == {f"{logic}_filter" for logic in LOGIC.values()} | {HABITUAL_FILTER}
     assert {MACROS[stanza]["definition"] for stanza in filters} == {"search *"}
 
 
@@ -219,9 +224,13 @@ def test_every_macro_called_exists_and_every_macro_is_called():
 
 
 def test_one_policy_macro_invokes_ecrofhours_for_every_saved_search(app):
-    invoking = [stanza for stanza, settings in MACROS.items() if re.search(r"\becrofhours ", settings["definition"])]
-    assert invoking == [POLICY]
+    """The detections' policy lives in one macro; the self-test's own macros name explicit options."""
+    invoking = [stanza for stanza, settings in MACROS.items()
+                if re.search(r"(^|\|)\s*ecrofhours ", settings["definition"], re.MULTILINE)]
+    assert [stanza for stanza in invoking if not stanza.startswith(SELFTEST_MACROS)] == [POLICY]
     for name, settings in SAVED.items():
+        if name == SELFTEST:
+            continue
         expanded = app.macros.expand(settings["search"])
         assert re.search(r"\|\s*ecrofhours ", expanded), name
         for clock_field in ("date_hour", "date_wday", "strftime"):
@@ -244,8 +253,9 @@ def test_rules_are_es_correlation_searches(name):
     assert json.loads(rule["action.risk.param._risk"]) == [
         {"risk_object_field": "user", "risk_object_type": "user", "risk_score": 20},
         {"threat_object_field": "src_ip", "threat_object_type": "ip_address"}]
-    assert {"$user$", "$off_hours_reason$", "$local_time$"} <= set(re.findall(r"\$\w+\$", rule[
-        "action.risk.param._risk_message"]))
+    assert re.findall(r"\$\w+\$", rule["action.risk.param._risk_message"]) == [
+        "$repository$", "$image_tag$", "$user$", "$principal_type$", "$principal_evidence$", "$judgement$",
+        "$risk_score$", "$risk_summary$"]
     results, risk = json.loads(rule["action.notable.param.drilldown_searches"])
     one_line = " ".join(line.strip() for line in rule["search"].splitlines())
     assert results == {"name": 'View the detection results for - "$user$"',
@@ -262,7 +272,7 @@ def test_tuning_reports_cover_thirty_days_and_are_not_scheduled(name):
     assert (report["dispatch.earliest_time"], report["dispatch.latest_time"]) == ("-30d@d", "now")
     assert "cron_schedule" not in report and report.get("enableSched", "0") == "0"
     assert report["search"].startswith(f"`{REPORTS[name]}` \n| `{REPORTS[name]}_filter`")
-    assert set(SAVED) == set(LOGIC) | set(REPORTS)
+    assert set(SAVED) == set(LOGIC) | set(REPORTS) | set(BASELINES) | {SELFTEST}
 
 
 # --- the synthetic week ------------------------------------------------------------------------
@@ -365,6 +375,41 @@ def test_uploads_that_cannot_be_judged_are_reported_with_the_reason(app, tmp_pat
     assert all("local_time" not in row for row in kenji)
 
 
+def risk_message(name: str, row: dict) -> str:
+    """The rule's risk message for one result, as ES fills it in: ``$field$`` by the field's value."""
+    template = SAVED[name]["action.risk.param._risk_message"]
+    return re.sub(r"\$(\w+)\$", lambda match: row.get(match.group(1), ""), template)
+
+
+@pytest.mark.parametrize("variant", demo.RULES)
+def test_the_risk_message_of_a_judged_upload_names_reason_local_time_and_zone(shipped_results, variant):
+    for row in shipped_results[variant]:
+        assert risk_message(demo.RULES[variant], row) == (
+            f"Container image {row['repository']} ({row['image_tag']}) uploaded by {row['user']} "
+            f"({row['principal_type']}: {row['principal_evidence']}) outside business "
+            f"hours: {row['off_hours_reason']} at {row['local_time']} ({row['bh_tz']}); risk 20: no baseline yet +20")
+
+
+@pytest.mark.parametrize("variant", demo.RULES)
+def test_the_risk_message_of_an_upload_that_could_not_be_judged_says_so(app, tmp_path, variant):
+    """Not "outside business hours: unknown_profile at  (unknown)": what happened, and why."""
+    files = dict(demo.TUNING)
+    files["lookups/team_profiles.csv"] = files["lookups/team_profiles.csv"].replace(",tokyo", ",tokio")
+    tuned = app.with_local(tmp_path / "typo", files)
+    rows = tuned.run_saved_search(demo.RULES[variant], demo.variant_events()[variant])
+    kenji = [row for row in rows if row["user"] == "kenji.tanaka"]
+    assert kenji and all(row["off_hours_reason"] == "unknown_profile" for row in kenji)
+    for row in kenji:
+        message = risk_message(demo.RULES[variant], row)
+        assert message.startswith(f"Container image {row['repository']} ({row['image_tag']}) uploaded by "
+                                  "kenji.tanaka (human: IAM user with interactive client docker) at a time that "
+                                  "could not be judged against business hours: unknown_profile (")
+        assert message.endswith("; risk 30: could not be judged +30") and row["risk_score"] == "30"
+        assert "tokio" in message and "outside business hours" not in message and "  " not in message
+    judged = [row for row in rows if row["user"] != "kenji.tanaka"]
+    assert judged and all("outside business hours: " in risk_message(demo.RULES[variant], row) for row in judged)
+
+
 def test_the_first_drilldown_shows_the_rules_results_for_one_user(app, shipped_results):
     drilldown = json.loads(SAVED[CLOUDTRAIL_RULE]["action.notable.param.drilldown_searches"])[0]["search"]
     rows = app.evaluator().run(drilldown.replace("$user$", "michael.chen"), cloudtrail_events())
@@ -458,3 +503,60 @@ def test_upstream_security_lake_judges_the_searchers_zone_and_never_the_weekend(
     saturday = [push for push in PUSHES if push_time(push).weekday() == 5
                 and 8 <= push_time(push).astimezone(tzdata_zone("Europe/Berlin")).hour < 20]
     assert saturday  # a weekend upload the Berlin searcher's run does not select
+
+
+# --- the README's examples ----------------------------------------------------------------------
+
+README_FILTER = re.compile(r"\boff_hours\s*(?:[!<>]?=|[<>])|\bonly=(?:true|t|1|yes)\b", re.IGNORECASE)
+README_LOOKUPS = {  # what the lookups the README's examples name hold here
+    "lookups/account_profiles.csv": "recipientAccountId,profile\n111122223333,berlin\n444455556666,no_such_team\n",
+    "lookups/team_profiles.csv": "user,profile\nanna.schmidt,berlin\nkenji.tanaka,no_such_team\n",
+}
+
+
+def readme_searches_filtering_on_off_hours(text: str | None = None) -> list[str]:
+    """Every SPL search in a code block of README.md and docs/ (or ``text``) that filters on ``off_hours``
+    (``where``, ``search``, ``only=true``): lines starting with ``|`` continue a search,
+    ``definition =`` (a macro in a conf block) starts one, other conf lines are not SPL. A block
+    fenced as ```text is a diagram, not SPL."""
+    if text is None:
+        from test_readme import documentation_text  # README.md and docs/*.md
+
+        text = documentation_text()
+    found = []
+    for block in re.findall(r"^```(?!text\b)[^\n]*\n(.*?)^```", text, re.DOTALL | re.MULTILINE):
+        searches: list[str] = []
+        for line in block.replace("\\\n", " ").splitlines():
+            line = line.strip()
+            if line.startswith("|") and searches:
+                searches[-1] += " " + line
+            elif line.startswith("definition ="):  # a macro's commands, after any base search
+                searches.append("... | " + line.partition("=")[2].strip())
+            elif line and not line.startswith(("#", "[")) and " = " not in line:
+                searches.append(line)
+        found += [spl for spl in searches if "ecrofhours" in spl and README_FILTER.search(spl)]
+    return found
+
+
+def test_the_readme_has_searches_that_filter_on_off_hours():
+    assert len(readme_searches_filtering_on_off_hours()) >= 2
+
+
+@pytest.mark.parametrize("spl", readme_searches_filtering_on_off_hours())
+def test_readme_searches_that_filter_on_off_hours_keep_events_that_cannot_be_judged(app, tmp_path, spl):
+    """The README's own rule: an undecidable event (empty off_hours) is never filtered away."""
+    sunday = datetime(2024, 6, 2, 3, 0, tzinfo=timezone.utc)  # a weekend in every zone the README names
+    epoch = str(int(sunday.timestamp()))
+
+    def event(account, user, good_time):
+        return {"_time": epoch if good_time else "not a time", "time": epoch + "000" if good_time else "soon",
+                "eventTime": sunday.isoformat() if good_time else "yesterday", "recipientAccountId": account,
+                "user": user, "user_tz": "Europe/Berlin", "sourcetype": "aws:cloudtrail", "eventName": "PutImage"}
+
+    events = [event("111122223333", "anna.schmidt", False),  # bad_time
+              event("444455556666", "kenji.tanaka", True),  # unknown_profile
+              event("111122223333", "anna.schmidt", True)]  # weekend: off hours
+    base, _, commands = spl.partition("|")  # the events stand for the base search's
+    runnable = f"* | {commands}" if base.strip() else spl  # a generating command stays (unsupported: an error)
+    results = app.with_local(tmp_path / "readme", README_LOOKUPS).evaluator().run(runnable, events)
+    assert len(results) == 3, f"{spl}\ndrops events: {results}"

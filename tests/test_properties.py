@@ -9,7 +9,6 @@ it to minutes: the contract's one accepted difference, so such examples are skip
 import importlib.resources
 import os
 import random
-import sys
 import zoneinfo
 from datetime import date, datetime, timedelta
 
@@ -17,20 +16,14 @@ import pytest
 from hypothesis import HealthCheck, assume, event, example, given, settings
 from hypothesis import strategies as st
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(HERE)
-for _path in (HERE, REPO, os.path.join(REPO, "lib")):  # lib/ ends up first, as in conftest
-    if _path not in sys.path:
-        sys.path.insert(0, _path)
-
-import oracle  # noqa: E402
-from oracle import Entry, Oracle, SubMinuteOffset  # noqa: E402
-
-from offhours import zones as engine_zones  # noqa: E402
-from offhours.calendar import Calendar, Closure, Workweek, day_number  # noqa: E402
-from offhours.hours import parse_hours  # noqa: E402
-from offhours.verdict import judge  # noqa: E402
-from offhours.zones import resolve_zone  # noqa: E402
+import oracle
+from conftest import REPO
+from offhours import zones as engine_zones
+from offhours.calendar import Calendar, Closure, Workweek, day_number
+from offhours.hours import parse_hours
+from offhours.verdict import judge
+from offhours.zones import resolve_zone
+from oracle import Entry, Oracle, SubMinuteOffset
 
 pytz = engine_zones.pytz  # the pytz the engine runs on (the vendored one when lib/ is built)
 

@@ -28,13 +28,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-REPO = Path(__file__).resolve().parents[1]
-RECORDINGS = REPO.parent / "shared" / "reference" / "scpv2-recordings"
-COUNTMATCHES = REPO / "tests" / "fixtures" / "countmatches.py"
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
-from tools.scpv2 import (  # noqa: E402 - after the sys.path insert
+from tools.scpv2 import (
     ProtocolError,
     decode_records,
     encode_chunk,
@@ -46,6 +40,10 @@ from tools.scpv2 import (  # noqa: E402 - after the sys.path insert
     read_chunk,
     run_command,
 )
+
+REPO = Path(__file__).resolve().parents[1]
+RECORDINGS = REPO.parent / "shared" / "reference" / "scpv2-recordings"
+COUNTMATCHES = REPO / "tests" / "fixtures" / "countmatches.py"
 
 BEATLES = [
     {"name": name, "age": age, "uid": uid}

@@ -29,7 +29,8 @@ from tools.scpv2 import probe_getinfo, run_command
 
 T = 1629328650  # 2021-08-18T23:17:30Z
 
-SCANNED = sorted([*(REPO / "bin").glob("*.py"), *(REPO / "lib" / "offhours").rglob("*.py")])
+SCANNED = sorted([*(REPO / "bin").glob("*.py"), *(REPO / "lib" / "offhours").rglob("*.py"),
+                  *(REPO / "lib" / "chunked").rglob("*.py")])
 
 # --- What the code may not do ------------------------------------------------------------------
 

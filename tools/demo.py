@@ -11,8 +11,12 @@ pushes as CloudTrail JSON and as Security Lake OCSF 1.1.0 JSON.
    for the people abroad picked by a lookup (``profilefield``), CI roles excluded in the filters.
 3. Splunk's upstream searches (``../shared/reference/upstream-detections``) on the same events
    through the same evaluator, side by side with ours; skipped when that folder is absent.
+4. A simulated organisation over two months (``tools/organisation.py``), in time order: upstream's
+   CloudTrail rule, today's rules and the new ones with their baselines; organisation A on five
+   seeds and organisation B (a Friday-Saturday weekend, not used for tuning). ``--quick`` skips it.
 
-Exits 1 when a search fails (an unsupported command, an ERROR from ecrofhours).
+Exits 1 when a search fails (an unsupported command, an ERROR from ecrofhours) or when one of the
+criteria of section 4 does not hold.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -116,7 +121,9 @@ def print_results(results: dict[str, list[dict]], risk_message: str) -> None:
     print_table(("user", "image", "reason", "local time", "zone", ""), table)
     cloudtrail = results["CloudTrail"]
     with_ip = sum("src_ip" in row for row in cloudtrail)
-    say(f"risk: user +20 for each; src_ip threat object for {with_ip} of {len(cloudtrail)} (none for 'AWS Internal')")
+    scores = sorted({row["risk_score"] for row in cloudtrail})
+    say(f"risk: user +risk_score ({', '.join(scores)}: no baseline lookup yet); src_ip threat object for {with_ip} "
+        f"of {len(cloudtrail)} (none for 'AWS Internal')")
     if cloudtrail:
         example = min(cloudtrail, key=_utc)
         say("risk message: " + re.sub(r"\$(\w+)\$", lambda m: str(example.get(m.group(1), "")), risk_message))
@@ -187,7 +194,29 @@ def _note(v12: bool, v11: bool, tuned: str, local: datetime) -> str:
     return ", ".join(notes)
 
 
-def main() -> int:
+def simulated_organisation() -> bool:
+    """Section 4: the organisations of tools/organisation.py; True when every criterion holds."""
+    from tools import organisation
+
+    reference = REFERENCE if (REFERENCE / FOLDER).is_dir() else None
+    print("\n[4] A simulated organisation, two months in time order (tools/organisation.py, docs/DETECTIONS.md)")
+    say("false risk: risk on uploads that are not attacks; notables: ES's default risk incident rule (more than "
+        f"{organisation.RISK_THRESHOLD} in 24 hours), false when no attack is among them."
+        + ("" if reference else " Upstream's rule skipped: the reference folder is absent."))
+    holds = True
+    for org, seed in [(organisation.ORGANISATION_A, seed) for seed in organisation.SEEDS] + [
+            (organisation.ORGANISATION_B, organisation.SEEDS[0])]:
+        started = time.monotonic()
+        outcome = organisation.simulate(org, seed, reference)
+        for line in organisation.report([outcome]):
+            print("  " + line)
+        print(f"    ({time.monotonic() - started:.0f} s)")
+        holds &= not organisation.acceptance(outcome)
+    return holds
+
+
+def main(argv: list[str] | None = None) -> int:
+    quick = "--quick" in (sys.argv[1:] if argv is None else argv)
     events = variant_events()
     shipped = App(REPO)
     python = shipped.python
@@ -216,6 +245,11 @@ def main() -> int:
                 compare_with_upstream(tuned, events, results)
             else:
                 print(f"\n[3] Comparison with the upstream searches skipped: {REFERENCE / FOLDER} is absent.")
+            if quick:
+                print("\n[4] The simulated organisation is skipped (--quick).")
+            elif not simulated_organisation():
+                print("\ndemo: a criterion of section 4 does not hold (FAIL above)")
+                return 1
         except SplError as error:
             sys.exit(f"demo: {error}")
     return 0

@@ -75,7 +75,8 @@ TOP_LEVEL_ALLOWLIST = (
     "app.manifest",
     "bin",
     "default",
-    "lib",  # vendored splunklib and pytz (make lib) and the engine, lib/offhours
+    "docs",  # what README.md links to: install, configuration, detections, troubleshooting
+    "lib",  # vendored splunklib and pytz (make lib), the engine lib/offhours, the protocol lib/chunked
     "lookups",
     "metadata",
     "static",

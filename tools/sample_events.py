@@ -62,6 +62,9 @@ class Push:
     source: str
     """The caller's IP address, or ``AWS Internal`` for a call relayed by an AWS service."""
     user_agent: str
+    federation: str | None = OIDC_PROVIDER
+    """The web identity (OIDC) provider an assumed role was federated from; None: not federated.
+    Ignored for IAM users and for calls relayed by an AWS service."""
 
     @property
     def assumed_role(self) -> bool:
@@ -197,6 +200,9 @@ def ocsf_record(record: dict) -> dict:
     actor = {"user": user, "session": session}
     if "invokedBy" in identity:
         actor["invoked_by"] = identity["invokedBy"]
+    federation = identity["sessionContext"].get("webIdFederationData", {}).get("federatedProvider")
+    if federation:  # assumed: the OIDC provider as actor.idp (OCSF 1.1.0 Identity Provider object)
+        actor["idp"] = {"uid": federation, "name": federation.rsplit("/", 1)[-1]}
     source = record["sourceIPAddress"]
     if _is_ip(source):
         src_endpoint = {"ip": source}
@@ -235,6 +241,45 @@ def ocsf_record(record: dict) -> dict:
         "type_name": "API Activity: Create",
         "type_uid": 600301,
         "unmapped": {"recipientAccountId": record["recipientAccountId"]},
+    }
+
+
+def ocsf_rc2_record(record: dict) -> dict:
+    """The OCSF 1.0.0-rc.2 record Security Lake's first version made of a CloudTrail record, laid
+    out as ``ocsf_1.0.0-rc.2_api_activity_example.json`` (shared reference): ``actor.user.uid`` is
+    the principal ID, ``uuid`` the ARN, ``account_uid`` the account; no session issuer."""
+    identity = record["userIdentity"]
+    user = {"type": identity["type"], "uid": identity["principalId"], "uuid": identity["arn"],
+            "account_uid": identity["accountId"], "credential_uid": identity["accessKeyId"]}
+    if "userName" in identity:
+        user["name"] = identity["userName"]
+    source = record["sourceIPAddress"]
+    return {
+        "activity_id": 1,
+        "activity_name": "Create",
+        "actor": {"idp": {}, "session": {}, "user": user},
+        "api": {"operation": record["eventName"],
+                "request": {"uid": record["requestID"], "data": json.dumps(record["requestParameters"])},
+                "response": {"data": json.dumps(record["responseElements"])},
+                "service": {"name": record["eventSource"]}},
+        "category_name": "Audit Activity",
+        "category_uid": 3,
+        "class_name": "API Activity",
+        "class_uid": 3005,
+        "cloud": {"provider": "AWS", "region": record["awsRegion"]},
+        "http_request": {"user_agent": record["userAgent"]},
+        "metadata": {"product": {"feature": {"name": "Management, Data, and Insights"}, "name": "CloudTrail",
+                                 "vendor_name": "AWS", "version": record["eventVersion"]},
+                     "profiles": ["cloud"], "uid": record["eventID"], "version": "1.0.0-rc.2"},
+        "severity": "Informational",
+        "severity_id": 1,
+        "src_endpoint": {"ip": source} if _is_ip(source) else {"domain": source},
+        "status": "Success",
+        "status_id": 1,
+        "time": _millis(record["eventTime"]),
+        "type_name": "API Activity: Create",
+        "type_uid": 300501,
+        "unmapped": {"eventType": record["eventType"], "recipientAccountId": record["recipientAccountId"]},
     }
 
 
@@ -299,7 +344,8 @@ def _identity(push: Push, login: str) -> dict:
     context = {
         "sessionIssuer": {"type": "Role", "principalId": role_id, "arn": f"arn:aws:iam::{ACCOUNT_ID}:role/{role}",
                           "accountId": ACCOUNT_ID, "userName": role},
-        "webIdFederationData": {} if push.source == AWS_INTERNAL else {"federatedProvider": OIDC_PROVIDER},
+        "webIdFederationData": ({} if push.source == AWS_INTERNAL or not push.federation
+                                else {"federatedProvider": push.federation}),
         "attributes": {"creationDate": login, "mfaAuthenticated": "false"},
     }
     identity = {

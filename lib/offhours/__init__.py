@@ -4,7 +4,8 @@ Pure Python on the standard library and pytz (Python 3.9-3.13). The search comma
 builds one :class:`Annotator` per search from its options and the app's profiles,
 then asks it for the output fields of each event.
 """
-from .annotator import OPTIONS, OUTPUT_FIELDS, Annotator, open_profiles
-from .profiles import OptionError, ProfileError
+from .annotator import OUTPUT_FIELDS, Annotator, open_profiles
+from .options import OPTIONS, OptionError
+from .profiles import ProfileError
 
 __all__ = ["OPTIONS", "OUTPUT_FIELDS", "Annotator", "OptionError", "ProfileError", "open_profiles"]

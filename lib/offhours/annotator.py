@@ -20,10 +20,11 @@ never exceptions.
 import os
 
 from .conffile import merge_layers, read_conf_layers
-from .eventtime import TIME_UNITS, BadTime, parse_event_time
+from .eventtime import TIME_UNITS, BadTime, is_epoch_seconds, parse_event_time
 from .holidays import COMPANY_CLOSURES, HolidayCatalog
 from .profile_lookup import PROFILE_LOOKUP, private_copies, read_profile_lookup
-from .profiles import OptionError, ProfileBook, ProfileError
+from .options import PROFILE_OVERRIDES, OptionError, parse_bool
+from .profiles import ProfileBook, ProfileError
 from .quoting import cut, quote
 from .caching import MAX_ENTRIES, remember
 from .text import trimmed
@@ -33,30 +34,13 @@ OUTPUT_FIELDS = (
     "off_hours", "off_hours_reason", "local_time", "local_hour", "local_wday",
     "holiday_name", "minutes_outside", "bh_profile", "bh_tz", "bh_error",
 )
-OPTIONS = (
-    "profile", "tz", "locale", "hours", "holidays", "tzfield", "profilefield",
-    "timefield", "timeunit", "only",
-)
+OFF_HOURS = OUTPUT_FIELDS.index("off_hours")
 APP_NAME = "ecrofhours"  # the app's folder under etc/apps and etc/users/<user>/
-# Options that override one key of the profile.
-PROFILE_OVERRIDES = {"tz": "timezone", "locale": "locale", "hours": "hours", "holidays": "holidays"}
 
 NO_TIME = "no_time"
 BAD_TIME = "bad_time"
 BAD_TIMEZONE = "bad_timezone"
 UNKNOWN_PROFILE = "unknown_profile"
-
-_TRUE = ("1", "t", "true", "y", "yes")
-_FALSE = ("0", "f", "false", "n", "no")
-
-
-def parse_bool(name, text):
-    lowered = text.strip().lower()
-    if lowered in _TRUE:
-        return True
-    if lowered in _FALSE:
-        return False
-    raise OptionError(f"Invalid {name}={cut(text)}: expected true or false")
 
 
 def _first_value(value):
@@ -119,7 +103,20 @@ class Annotator:
     @property
     def required_fields(self):
         """The event fields the command reads (splunkd then sends only these)."""
-        return [f for f in (self.timefield, self.tzfield, self.profilefield) if f]
+        return [f for f in self.input_fields if f]
+
+    @property
+    def input_fields(self):
+        """``(timefield, tzfield, profilefield)``, None for an option not given: the fields whose
+        values :meth:`values` takes, in its order."""
+        return (self.timefield, self.tzfield, self.profilefield)
+
+    output_fields = OUTPUT_FIELDS
+
+    def drops(self, values):
+        """Whether ``only=true`` drops a record with output fields ``values`` (it keeps the
+        off-hours and the undecidable ones)."""
+        return self.only and values[OFF_HOURS] == "0"
 
     def take_warnings(self):
         """Messages for the search's user collected since the last call (once each)."""
@@ -159,7 +156,7 @@ class Annotator:
             clock = self._clock or self._clock_for(None, None)
         if type(clock) is tuple:
             return clock  # unknown profile or bad zone
-        if time_text and self._whole_seconds and len(time_text) <= 11 and time_text.isdecimal() and time_text.isascii():
+        if time_text and self._whole_seconds and is_epoch_seconds(time_text):
             return clock.values(int(time_text))  # what parse_event_time reads it as: seconds
         text = trimmed(time_text) if time_text else ""
         if not text:
@@ -250,7 +247,8 @@ class Annotator:
 
 def _undecidable(reason, profile_name, zone_name, error):
     """The output fields of an event that cannot be judged (``OUTPUT_FIELDS`` order)."""
-    return ("", reason, "", "", "", "", "", profile_name, zone_name, error)
+    named = {"off_hours_reason": reason, "bh_profile": profile_name, "bh_tz": zone_name, "bh_error": error}
+    return tuple(named.get(field, "") for field in OUTPUT_FIELDS)
 
 
 def open_profiles(app_dir, username=None):

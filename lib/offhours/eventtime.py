@@ -38,6 +38,12 @@ _ISO_8601 = (
 _EPOCH = datetime(1970, 1, 1)
 
 
+def is_epoch_seconds(text):
+    """Whether ``text`` is at most 11 ASCII digits: epoch seconds below 1e11, which ``auto`` and
+    ``s`` read as whole seconds, with no parsing (Splunk's ``_time``)."""
+    return len(text) <= 11 and text.isdecimal() and text.isascii()
+
+
 class BadTime(ValueError):
     """The value is not a time this module can read; the message says why."""
 
@@ -54,8 +60,7 @@ def parse_event_time(text, unit="auto"):
         # of a non-negative number is its integer part; at most 40 characters, so the exact
         # path below would not round either.
         whole, dot, fraction = text.partition(".")
-        if (len(whole) <= 11 and len(text) <= 40 and text.isascii() and whole.isdecimal()
-                and (not dot or fraction.isdecimal())):
+        if is_epoch_seconds(whole) and len(text) <= 40 and (not dot or (fraction.isdecimal() and fraction.isascii())):
             return int(whole)
     if len(text) > _LONGEST_TIME:  # also keeps int() below Python's 4,300-digit limit
         raise BadTime(f"time {quote(text)} is too long to be a time")

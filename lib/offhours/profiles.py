@@ -17,6 +17,7 @@ import re
 from ._territories import TERRITORIES
 from .calendar import Calendar, Workweek, merge_closures, parse_closures
 from .holidays import calendars_missing_message
+from .options import OptionError
 from .hours import parse_hours
 from .profile_lookup import SOURCE as PROFILE_LOOKUP_SOURCE
 from .profile_lookup import ProfileLookup
@@ -35,10 +36,6 @@ _LOCALE = r"^(?:([A-Za-z]{2,3})[_-])?([A-Za-z]{2})$"
 
 class ProfileError(ValueError):
     """A profile that cannot be used; the message names the conf file and stanza."""
-
-
-class OptionError(ValueError):
-    """A command option the search cannot run with; the message names it."""
 
 
 class Profile:

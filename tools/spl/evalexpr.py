@@ -206,7 +206,9 @@ class _Parser:
         self.expect(")")
         if not low <= len(arguments) <= high:
             raise SplError(f"eval: {name}() takes {low} to {high} arguments, not {len(arguments)}")
-        if name in ("if", "coalesce"):  # evaluated lazily
+        if name == "case" and len(arguments) % 2:
+            raise SplError("eval: case() takes pairs of condition and value")
+        if name in ("if", "coalesce", "case"):  # evaluated lazily
             return lambda event, context: function(event, context, *arguments)
         return lambda event, context: function(context, *(argument(event, context) for argument in arguments))
 
@@ -318,6 +320,59 @@ def _coalesce(event, context, *arguments: Expr) -> Any:
     return None
 
 
+def _case(event, context, *arguments: Expr) -> Any:
+    """The value after the first true condition; null when none is true."""
+    for condition, value in zip(arguments[::2], arguments[1::2]):
+        if truth(condition(event, context)):
+            return value(event, context)
+    return None
+
+
+def _like(context, value, pattern) -> bool | None:
+    """SQL LIKE: ``%`` any text, ``_`` one character, case-sensitive."""
+    value, pattern = _text(value, "like"), _text(pattern, "like")
+    if value is None or pattern is None:
+        return None
+    regex = "".join(".*" if char == "%" else "." if char == "_" else re.escape(char) for char in pattern)
+    return re.fullmatch(regex, value, re.DOTALL) is not None
+
+
+def _replace(context, value, pattern, replacement) -> str | None:
+    """Every match of a regular expression replaced; ``\\1`` refers to a group."""
+    value, pattern, replacement = (_text(value, "replace"), _text(pattern, "replace"),
+                                   _text(replacement, "replace"))
+    if value is None:
+        return None
+    if re.search(r"\$\d|\\g<", replacement):
+        raise SplError(f"replace(): only \\<n> group references are supported: {replacement!r}")
+    return re.sub(pattern, replacement, value)
+
+
+def _lower(context, value) -> str | None:
+    value = _text(value, "lower")
+    return None if value is None else value.lower()
+
+
+def _now(context) -> int:
+    if context.now is None:
+        raise SplError("now(): this evaluator has no time of search")
+    return int(context.now)
+
+
+def _tostring(context, value) -> str | None:
+    """A number or text as text (no format argument)."""
+    value = _single(value, "tostring()")
+    if value is None:
+        return None
+    return format_number(value) if isinstance(value, (int, float)) else str(value)
+
+
+def _mvcount(context, values) -> int | None:
+    if values is None:
+        return None
+    return len(values) if isinstance(values, list) else 1
+
+
 def _text(value: Any, function: str) -> str | None:
     value = _single(value, function + "()")
     if value is not None and not isinstance(value, str):
@@ -400,6 +455,25 @@ def _substr(context, value, start, length=None) -> str | None:
     return value[begin:] if length is None else value[begin : begin + length]
 
 
+def _mvappend(context, *values) -> list[str] | str | None:
+    """Every value of every argument, in order; nulls are skipped; null when none is left."""
+    items = [item for value in values if value is not None
+             for item in (value if isinstance(value, list) else [value])]
+    if any(isinstance(item, bool) for item in items):
+        raise SplError("mvappend() of a boolean is not supported")
+    return None if not items else (items[0] if len(items) == 1 else items)
+
+
+def _mvjoin(context, values, delimiter) -> str | None:
+    delimiter = _text(delimiter, "mvjoin")
+    if values is None:
+        return None
+    items = values if isinstance(values, list) else [values]
+    if any(isinstance(item, bool) for item in items):
+        raise SplError("mvjoin() of a boolean is not supported")
+    return delimiter.join(format_number(item) if isinstance(item, (int, float)) else str(item) for item in items)
+
+
 def _null(context) -> None:
     return None
 
@@ -413,16 +487,25 @@ def _isnotnull(context, value) -> bool:
 
 
 _FUNCTIONS: dict[str, tuple[int, int, Callable]] = {
+    "case": (2, 98, _case),
     "coalesce": (1, 99, _coalesce),
     "if": (3, 3, _if),
     "isnotnull": (1, 1, _isnotnull),
     "isnull": (1, 1, _isnull),
+    "like": (2, 2, _like),
+    "lower": (1, 1, _lower),
     "match": (2, 2, _match),
+    "mvappend": (1, 99, _mvappend),
+    "mvcount": (1, 1, _mvcount),
     "mvindex": (2, 3, _mvindex),
+    "mvjoin": (2, 2, _mvjoin),
+    "now": (0, 0, _now),
     "null": (0, 0, _null),
     "pow": (2, 2, _pow),
+    "replace": (3, 3, _replace),
     "split": (2, 2, _split),
     "spath": (2, 2, _spath),
     "strftime": (2, 2, _strftime),
     "substr": (2, 3, _substr),
+    "tostring": (1, 1, _tostring),
 }

@@ -42,14 +42,16 @@ _TOKEN = re.compile(
 
 
 def split_pipeline(spl: str) -> list[str]:
-    """The commands of a search, split at each ``|`` outside quotes; the first is the base search.
+    """The commands of a search, split at each ``|`` outside quotes and subsearches (``[...]``);
+    the first is the base search, empty when the search starts with a generating command
+    (``| rest ...``).
 
-    Raises SplError on a subsearch (``[``), an unterminated quote, an empty command, or a search
-    that starts with a generating command (``| from ...``).
+    Raises SplError on an unterminated quote or subsearch, or an empty command.
     """
     parts: list[str] = []
     current: list[str] = []
     quote = None
+    depth = 0
     index = 0
     while index < len(spl):
         char = spl[index]
@@ -62,24 +64,62 @@ def split_pipeline(spl: str) -> list[str]:
                 quote = None
         elif char in "\"'":
             quote = char
-        elif char == "|":
+        elif char == "|" and not depth:
             parts.append("".join(current))
             current = []
             index += 1
             continue
         elif char == "[":
-            raise SplError("subsearches ([...]) are not supported")
+            depth += 1
+        elif char == "]":
+            if not depth:
+                raise SplError(f"']' without '[' in: {spl.strip()[:200]}")
+            depth -= 1
         current.append(char)
         index += 1
     if quote:
         raise SplError(f"unterminated {quote}-quoted string in: {spl.strip()[:200]}")
+    if depth:
+        raise SplError(f"unterminated subsearch ('[' without ']') in: {spl.strip()[:200]}")
     parts.append("".join(current))
     commands = [part.strip() for part in parts]
-    if not commands[0]:
-        raise SplError("a search must start with search terms; generating commands are not supported")
-    if not all(commands):
+    if not all(commands[1:]) or not any(commands):
         raise SplError("empty command between two pipes")
+    if not commands[0] and len(commands) == 1:
+        raise SplError("an empty search")
     return commands
+
+
+def subsearch(text: str) -> str | None:
+    """The search inside a ``[...]`` that ``text`` ends with, or None when it has none."""
+    text = text.strip()
+    if not text.endswith("]"):
+        return None
+    depth, quote = 0, None
+    for index in range(len(text) - 1, -1, -1):
+        char = text[index]
+        if char == '"' and (index == 0 or text[index - 1] != "\\"):
+            quote = None if quote else char
+        elif not quote and char == "]":
+            depth += 1
+        elif not quote and char == "[":
+            depth -= 1
+            if not depth:
+                return text[index + 1 : -1].strip()
+    return None
+
+
+def has_subsearch(text: str) -> bool:
+    """Whether ``[`` occurs outside double quotes."""
+    quote = False
+    previous = ""
+    for char in text:
+        if char == '"' and previous != "\\":
+            quote = not quote
+        elif char == "[" and not quote:
+            return True
+        previous = char
+    return False
 
 
 def tokens(text: str) -> list[Token]:

@@ -1,4 +1,4 @@
-"""Chunk rows as splunkd writes them (SCP v2 CSV), annotated without a dictionary per event.
+"""The chunk's CSV as splunkd writes it, and rows annotated without a dictionary per event.
 
 splunkd's CSV has each plain column once, then one ``__mv_<name>`` column each in the same
 order; a multivalue is its newline-joined text plus ``$a$;$b$`` in the ``__mv_`` column. A
@@ -25,7 +25,6 @@ import sys
 from io import StringIO
 from itertools import chain
 
-from .annotator import OUTPUT_FIELDS
 
 MV_PREFIX = "__mv_"
 _SMALL_TEXT = 4 << 20  # characters; StringIO takes up to four bytes each, lines() none
@@ -96,9 +95,17 @@ def with_nul(value, stand_in):
     return [item.replace(stand_in, "\0") for item in value]
 
 
-def output_columns(names):
+def first_value(value):
+    """What the command reads of a field value splunklib hands over: a multivalue's first value
+    (as :func:`annotated_rows` reads ``__mv_`` cells); None when the field is absent."""
+    if isinstance(value, list):
+        return value[0] if value else ""
+    return value
+
+
+def output_columns(names, output_fields):
     """The reply's field names for input fields ``names``: those, then the output fields."""
-    return names + [name for name in OUTPUT_FIELDS if name not in names]
+    return names + [name for name in output_fields if name not in names]
 
 
 def annotated_rows(annotator, first, rest, names, decode, counter):
@@ -113,17 +120,15 @@ def annotated_rows(annotator, first, rest, names, decode, counter):
     (a dictionary-based command would take the reply's header from it); later, absent cells
     are empty, as they are for such a command. Extra cells are dropped.
     """
-    values_of, only = annotator.values, annotator.only
+    values_of, drops = annotator.values, annotator.drops
     n = len(names)
     width = 2 * n
     blank = [""] * n
-    time_at, tz_at, profile_at = (
-        names.index(field) if field in names else -1
-        for field in (annotator.timefield, annotator.tzfield, annotator.profilefield)
-    )
-    output = output_columns(names)
-    own = [(2 * names.index(name), k) for k, name in enumerate(OUTPUT_FIELDS) if name in names]
-    new = [k for k, name in enumerate(OUTPUT_FIELDS) if name not in names]
+    time_at, tz_at, profile_at = (names.index(field) if field in names else -1 for field in annotator.input_fields)
+    fields = annotator.output_fields
+    output = output_columns(names, fields)
+    own = [(2 * names.index(name), k) for k, name in enumerate(fields) if name in names]
+    new = [k for k, name in enumerate(fields) if name not in names]
     row = [None] * (2 * len(output))
     header = [cell for name in output for cell in (name, MV_PREFIX + name)]
     for cells in chain((first,), rest):
@@ -140,7 +145,7 @@ def annotated_rows(annotator, first, rest, names, decode, counter):
             texts[tz_at] if tz_at >= 0 else None,
             texts[profile_at] if profile_at >= 0 else None,
         )
-        if only and values[0] == "0":
+        if drops(values):
             continue
         row[0:width:2] = plain
         row[1:width:2] = multi
@@ -173,3 +178,26 @@ def _multivalues(plain, multi, decode):
                 plain[i] = texts[i]
                 multi[i] = ""
     return plain, multi, texts
+
+
+def oversized_field_message(body, dialect, limit, quote):
+    """The user's message for a chunk ``body`` with a cell over the csv module's field
+    ``limit``: which field (``quote`` bounds its name), how long, and what to do (never a
+    path or a traceback)."""
+    previous = csv.field_size_limit(max(limit, len(body)))  # no cell is longer than the chunk
+    try:
+        rows = csv_rows(body, dialect)
+        header = next(rows, [])
+        where = next((("field name", len(name)) for name in header if len(name) > limit), None)
+        for row in rows if where is None else ():
+            where = next(((f"field {quote(name[len(MV_PREFIX):] if name.startswith(MV_PREFIX) else name)}",
+                           len(cell)) for name, cell in zip(header, row) if len(cell) > limit), None)
+            if where:
+                break
+    finally:
+        csv.field_size_limit(previous)
+    what, size = where or ("a field", None)
+    held = f"holds {size:,} characters" if size else "is too long"
+    return (f"An event's {what} {held}, more than the {limit:,} characters ({limit / 2**20:g} MiB) "
+            "splunklib's CSV reader accepts: ecrofhours stopped. Shorten or drop that field before "
+            "ecrofhours (| eval <field>=substr(<field>, 1, 100000) or | fields - <field>).")
