@@ -32,10 +32,10 @@ lib/.vendored: lib/requirements.txt $(VENV)/.installed
 	touch $@
 
 demo: lib
-	$(VPY) tools/demo.py
+	$(VPY) tools/run/demo.py
 
 lint: venv
-	$(VPY) -m ruff check bin lib/offhours lib/chunked tools tests
+	$(VPY) -m ruff check bin lib/offhours lib/chunked tools harness tests security_content
 
 # splunk-sdk 3.x (Python 3.13 only) beside the shipped 2.1.1, for the protocol tests under 3.13:
 # the pin is requirements-dev.txt's line for python_version >= "3.13".
@@ -60,12 +60,12 @@ test: lib sdk3 lint package appinspect contentctl
 # Reproducible tarball of allowlisted paths; fails if app.conf and app.manifest disagree.
 package: $(PACKAGE)
 $(PACKAGE): lib FORCE
-	$(VPY) tools/package.py --output $(PACKAGE)
+	$(VPY) tools/build/package.py --output $(PACKAGE)
 
 # AppInspect (precert, cloud): fails on failure, error, future_failure or a warning not
-# accepted in tools/appinspect.py. Needs libmagic (Debian/Ubuntu: apt-get install libmagic1).
+# accepted in tools/build/appinspect.py. Needs libmagic (Debian/Ubuntu: apt-get install libmagic1).
 appinspect: package
-	$(VPY) tools/appinspect.py $(PACKAGE)
+	$(VPY) tools/build/appinspect.py $(PACKAGE)
 
 # The detections as security_content (security_content/, docs/CONTENTCTL.md): contentctl 5.6.2,
 # pinned with all its dependencies in a venv of its own (it needs Python >= 3.11 and a setuptools
@@ -84,13 +84,15 @@ $(CONTENTCTL_VENV)/.installed: requirements-contentctl.txt
 	$(CONTENTCTL_VENV)/bin/python -m pip check
 	touch $@
 
+# ecrofhours against the floor (tools/bench_commands/floor.py) and splunklib commands on Python
+# 3.9 and 3.13; fails when a target is missed (docs/PERFORMANCE.md).
 bench: lib
 	$(VPY) tools/bench.py
 
 # Regenerate the shipped calendar data (CLDR weekends, public holidays) from pinned packages.
 calendars: venv
-	$(VPY) tools/gen_territories.py
-	$(VPY) tools/gen_holidays.py
+	$(VPY) tools/generate/gen_territories.py
+	$(VPY) tools/generate/gen_holidays.py
 
 clean:
 	rm -rf $(VENV) dist build .pytest_cache .hypothesis

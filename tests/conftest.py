@@ -1,29 +1,18 @@
 """Shared test set-up: the Splunk-shipped interpreters, the shared/ folder (import paths: pytest.ini)."""
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
+
+from harness.interpreters import interpreters
 
 REPO = Path(__file__).resolve().parents[1]
 LIB = REPO / "lib"
 SHARED = REPO.parent / "shared"
 
 
-def _pyenv_root():
-    try:
-        return subprocess.run(["pyenv", "root"], capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return os.path.expanduser("~/.pyenv")
-
-
-# The Pythons Splunk runs the command with (bare: no venv, only the app's lib/). 3.7: indexers
-# of Splunk 9.0-9.2 ignore python.required and run python.version = python3 as 3.7 (README).
-INTERPRETERS = {
-    "3.9": os.environ.get("PY39") or f"{_pyenv_root()}/versions/3.9.18/bin/python3.9",
-    "3.13": os.environ.get("PY313") or f"{_pyenv_root()}/versions/3.13.0/bin/python3.13",
-    "3.7": os.environ.get("PY37") or f"{_pyenv_root()}/versions/3.7.16/bin/python3.7",
-}
+# The Pythons Splunk runs the command with (bare: no venv, only the app's lib/).
+INTERPRETERS = interpreters()
 
 
 # splunk-sdk 3 (Python 3.13 only, Splunk 10), vendored by `make sdk3`: the protocol, fast-path and

@@ -10,12 +10,12 @@ import pytest
 
 from conftest import REPO
 from offhours.conffile import read_conf_text
-from tools import organisation
-from tools.organisation import (BASELINES, CLOUD_RANGES, DAY, ORGANISATION_A, RULES, Variants, admin_files, between,
+from harness import organisation
+from harness.organisation import (BASELINES, CLOUD_RANGES, DAY, ORGANISATION_A, RULES, Variants, admin_files, between,
                                 previous_app, uploads_of)
-from tools.package import SHIPPED_LOOKUPS
-from tools.sample_events import cloudtrail_events, security_lake_events
-from tools.spl import App
+from tools.build.package import SHIPPED_LOOKUPS
+from harness.sample_events import cloudtrail_events, security_lake_events
+from harness.spl import App
 
 LOOKUPS = {"CloudTrail": "ecrofhours_ecr_upload_baseline_cloudtrail.csv",
            "Security Lake": "ecrofhours_ecr_upload_baseline_security_lake.csv"}

@@ -69,7 +69,7 @@ def test_bad_closures(text):
 
 def test_shipped_territory_data_regenerates_identically():
     pytest.importorskip("babel")
-    result = subprocess.run([sys.executable, str(REPO / "tools" / "gen_territories.py"), "--check"],
+    result = subprocess.run([sys.executable, str(REPO / "tools" / "generate" / "gen_territories.py"), "--check"],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
 

@@ -10,7 +10,7 @@ to every detection (CONTENTCTL_ADDED_*), the per-result risk score the app's ris
 (APP_ONLY_*).
 
 Then each detection's test data (attack_data format, security_content/test_data/) is replayed
-into the strict SPL evaluator (tools/spl) with the real ecrofhours command, under the policy
+into the strict SPL evaluator (harness/spl) with the real ecrofhours command, under the policy
 test_data/policy.yml fixes, through both the app's saved search and the one contentctl built,
 and the results must be exactly those of the expected-results file beside the data file; each
 rule's baseline must write the same lookup rows on both sides. The expected files are written by
@@ -35,8 +35,8 @@ import yaml
 
 from conftest import REPO
 from offhours.conffile import read_conf_text
-from tools.sample_events import date_fields, flatten
-from tools.spl import App
+from harness.sample_events import date_fields, flatten
+from harness.spl import App
 
 CONTENT = REPO / "security_content"
 APP_ROOT = REPO  # the app the content is checked against
@@ -306,7 +306,7 @@ def event_instant(record: dict, sourcetype: str) -> datetime | None:
 
 def replayed(line: str, sourcetype: str) -> dict:
     """One line of attack data as Splunk shows the event after replay and search-time JSON
-    extraction (the form tools/sample_events.py documents): _time from the event's own time
+    extraction (the form harness/sample_events.py documents): _time from the event's own time
     field, else the replay's time; Splunk's date_* fields only from a timestamp it found."""
     record = json.loads(line)
     when = event_instant(record, sourcetype)

@@ -1,4 +1,4 @@
-"""``make demo`` (tools/demo.py) end to end, and the synthetic week it runs on (tools/sample_events.py).
+"""``make demo`` (tools/run/demo.py) end to end, and the synthetic week it runs on (harness/sample_events.py).
 
 What the rules must report is computed by the oracle of tests/test_detections.py (contract rules,
 tzdata zones, the holidays package), not read from the demo's output.
@@ -19,9 +19,9 @@ import pytest
 
 from conftest import REPO
 from test_detections import expected, principal, push_time, shipped_profile, tuned_profile, tzdata_zone
-from tools import demo
-from tools.sample_events import PUSHES, cloudtrail_events, security_lake_events
-from tools.spl import SplError
+from tools.run import demo
+from harness.sample_events import PUSHES, cloudtrail_events, security_lake_events
+from harness.spl import SplError
 
 CLOUDTRAIL_FIELDS = (
     "_time", "_raw", "sourcetype", "eventTime", "eventSource", "eventName", "awsRegion", "sourceIPAddress",
@@ -43,7 +43,7 @@ def test_sample_events_are_deterministic():
     """Same events on every call and in fresh processes with different hash seeds."""
     events = cloudtrail_events() + security_lake_events()
     assert events == cloudtrail_events() + security_lake_events()
-    code = ("import json; from tools.sample_events import cloudtrail_events, security_lake_events; "
+    code = ("import json; from harness.sample_events import cloudtrail_events, security_lake_events; "
             "print(json.dumps(cloudtrail_events() + security_lake_events()))")
     for seed in ("1", "2"):
         env = {**os.environ, "PYTHONHASHSEED": seed}
@@ -120,7 +120,7 @@ def test_sample_covers_the_interesting_cases():
 def demo_output():
     if not (REPO / "lib" / "splunklib").is_dir():
         pytest.skip("lib/ has no vendored splunklib: run `make lib`")
-    done = subprocess.run([sys.executable, str(REPO / "tools" / "demo.py"), "--quick"], cwd=REPO,
+    done = subprocess.run([sys.executable, str(REPO / "tools" / "run" / "demo.py"), "--quick"], cwd=REPO,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout

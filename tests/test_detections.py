@@ -1,7 +1,7 @@
 """Detection content: default/macros.conf and default/savedsearches.conf, checked as confs and run.
 
-The saved searches run as written, macros expanded, through the strict evaluator (tools/spl) with
-the real ecrofhours command, on the synthetic week (tools/sample_events.py). What they must report
+The saved searches run as written, macros expanded, through the strict evaluator (harness/spl) with
+the real ecrofhours command, on the synthetic week (harness/sample_events.py). What they must report
 is computed here from the contract and the week's design by an independent oracle: zones from
 the tzdata package, public holidays from the holidays package, each profile's hours as
 ecrofhours.conf (and the demo's tuning) state them.
@@ -22,13 +22,13 @@ import pytest
 
 from conftest import REPO
 from offhours.conffile import read_conf_text
-from tools import demo
-from tools.sample_events import (PUSHES, cloudtrail_event, cloudtrail_events, cloudtrail_record, event_id,
+from tools.run import demo
+from harness.sample_events import (PUSHES, cloudtrail_event, cloudtrail_events, cloudtrail_record, event_id,
                                  security_lake_event, security_lake_events)
-from tools.spl import App
-from tools.spl.commands import Stats
-from tools.spl.escu import escu_evaluator, upstream_detections
-from tools.spl.macros import parse_call
+from harness.spl import App
+from harness.spl.commands import Stats
+from harness.spl.escu import escu_evaluator, upstream_detections
+from harness.spl.macros import parse_call
 
 CLOUDTRAIL_RULE, ASL_RULE = demo.RULES["CloudTrail"], demo.RULES["Security Lake"]
 LOGIC = {

@@ -1,7 +1,7 @@
 """Protocol fuzzing: hostile records through the real command over SCP v2, on Python 3.9 and 3.13.
 
 Each Hypothesis example is one batch of records and one run of ``bin/ecrofhours.py``, the way
-splunkd runs it (``tools/scpv2.py``): unicode (RTL, emoji, combining marks), multivalues with
+splunkd runs it (``harness/scpv2.py``): unicode (RTL, emoji, combining marks), multivalues with
 ``$`` and newlines, 10 kB values, commas, quotes, CR and LF, and time values of every kind; the
 batch is cut into random chunks (1 to 5,000 rows, empty chunks, with or without the final
 header-only chunk). Every property runs twice: with the command's ``required_fields`` honoured
@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 
 from conftest import REPO
 from offhours import OUTPUT_FIELDS, Annotator, open_profiles
-from tools.scpv2 import CHUNKED_IDX, MV_PREFIX, run_command
+from harness.scpv2 import CHUNKED_IDX, MV_PREFIX, run_command
 
 SCALE = float(os.environ.get("OFFHOURS_PROPERTY_SCALE", "1"))
 

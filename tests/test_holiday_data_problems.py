@@ -15,7 +15,7 @@ import pytest
 
 from conftest import REPO
 from offhours import Annotator, ProfileError, open_profiles
-from tools.scpv2 import run_command
+from harness.scpv2 import run_command
 
 INDEX = "ecrofhours_holiday_calendars.csv"
 TABLE = "ecrofhours_public_holidays.csv"

@@ -14,7 +14,7 @@ from conftest import REPO
 from offhours import Annotator, open_profiles
 from offhours.calendar import date_of
 from offhours.holidays import HolidayCatalog
-from tools.scpv2 import run_command
+from harness.scpv2 import run_command
 
 holidays = pytest.importorskip("holidays")
 from holidays.constants import HALF_DAY, HOLIDAY_NAME_DELIMITER  # noqa: E402

@@ -115,7 +115,7 @@ def test_a_subdivision_is_read_with_its_country_once():
 
 
 def test_lookups_regenerate_identically():
-    result = subprocess.run([sys.executable, str(REPO / "tools" / "gen_holidays.py"), "--check"],
+    result = subprocess.run([sys.executable, str(REPO / "tools" / "generate" / "gen_holidays.py"), "--check"],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
 

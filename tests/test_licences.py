@@ -1,6 +1,6 @@
 """Licences in the package: the app's own (LICENSE), every vendored distribution's and the
 attribution of the generated data (NOTICE, LICENSES/), checked on the tarball that
-tools/package.py builds, against the licence texts the installed distributions carry."""
+tools/build/package.py builds, against the licence texts the installed distributions carry."""
 
 import email
 import hashlib
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tools import package
+from tools.build import package
 
 REPO = Path(__file__).resolve().parents[1]
 APP_ID = "ecrofhours"
@@ -30,7 +30,7 @@ def shipped(tmp_path_factory):
     if not (REPO / "lib" / "splunklib").is_dir():
         pytest.fail("lib/ has no vendored splunklib: run `make lib`")
     output = tmp_path_factory.mktemp("package") / f"{APP_ID}.tgz"
-    result = subprocess.run([sys.executable, str(REPO / "tools" / "package.py"), "--output", str(output)],
+    result = subprocess.run([sys.executable, str(REPO / "tools" / "build" / "package.py"), "--output", str(output)],
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     with tarfile.open(output) as tar:

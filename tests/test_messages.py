@@ -12,7 +12,7 @@ import pytest
 from conftest import REPO
 from offhours import OUTPUT_FIELDS
 from offhours.quoting import ECHO_LIMIT, quote
-from tools.scpv2 import probe_getinfo, read_chunk, run_command
+from harness.scpv2 import probe_getinfo, read_chunk, run_command
 
 T = 1629328650  # 2021-08-18T23:17:30Z, a Wednesday
 HUGE = 240_000  # the size of the reported hours= value

@@ -1,4 +1,4 @@
-"""The simulated organisation (tools/organisation.py): its stated counts, the time-ordered runs, and
+"""The simulated organisation (harness/organisation.py): its stated counts, the time-ordered runs, and
 the issue's criteria on organisation A with seed 1. All five seeds and organisation B run in
 `make demo` and, with ECROFHOURS_SLOW=1, in test_every_seed_and_the_second_organisation."""
 
@@ -10,10 +10,10 @@ from datetime import date, datetime, time, timezone
 import pytest
 
 from conftest import REPO
-from tools import organisation
-from tools.organisation import (ATTACK, BASELINES, DAY, ORGANISATION_A, ORGANISATION_B, RULES, Variants, acceptance,
+from harness import organisation
+from harness.organisation import (ATTACK, BASELINES, DAY, ORGANISATION_A, ORGANISATION_B, RULES, Variants, acceptance,
                                 admin_files, between, category_of, counts, run_all, simulate, uploads_of)
-from tools.spl import App
+from harness.spl import App
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +78,7 @@ def test_every_risk_score_is_the_sum_of_the_parts_in_its_message(outcome):
 
 
 def test_the_hourly_runs_of_a_day_give_what_one_search_over_their_windows_gives(tmp_path):
-    """What lets the simulation run one search per baseline instead of 24 (tools/organisation.py)."""
+    """What lets the simulation run one search per baseline instead of 24 (harness/organisation.py)."""
     if not (REPO / "lib" / "splunklib").is_dir():
         pytest.skip("lib/ has no vendored splunklib: run `make lib`")
     data = Variants.of(uploads_of(ORGANISATION_A, 1))

@@ -1,7 +1,7 @@
-"""The app package (tools/package.py) and the files that name the app: app.conf, app.manifest,
+"""The app package (tools/build/package.py) and the files that name the app: app.conf, app.manifest,
 default.meta.
 
-The AppInspect gate itself runs in `make test` through `make appinspect` (tools/appinspect.py),
+The AppInspect gate itself runs in `make test` through `make appinspect` (tools/build/appinspect.py),
 on the very tarball `make package` built.
 """
 
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tools import package
+from tools.build import package
 
 REPO = Path(__file__).resolve().parents[1]
 APP_ID = "ecrofhours"
@@ -47,7 +47,7 @@ SLIM_KNOWN_ERROR = (
 def build(output: Path) -> Path:
     """Build the package with the command line `make package` uses."""
     result = subprocess.run(
-        [sys.executable, str(REPO / "tools" / "package.py"), "--output", str(output)],
+        [sys.executable, str(REPO / "tools" / "build" / "package.py"), "--output", str(output)],
         capture_output=True,
         text=True,
         check=False,
@@ -117,7 +117,7 @@ def test_no_bytecode_dotfiles_local_tests_or_tools(members):
     for member in members:
         parts = inner(member).split("/")
         assert not any(part.startswith(".") for part in parts), member.name
-        assert not {"__pycache__", "local", "local.meta", "tests", "tools"} & set(parts), (
+        assert not {"__pycache__", "local", "local.meta", "tests", "tools", "harness"} & set(parts), (
             member.name
         )
         assert not member.name.endswith((".pyc", ".pyo")), member.name
@@ -194,7 +194,7 @@ def test_a_dirty_tree_packages_only_what_belongs(tmp_path):
         "Makefile",
         ".gitignore",
         "tests/test_x.py",
-        "tools/demo.py",
+        "tools/run/demo.py",
         "dist/old.tgz",
         "bin/.ecrofhours.py.swp",
         "bin/__pycache__/ecrofhours.cpython-39.pyc",

@@ -9,7 +9,7 @@ import oracle
 from conftest import REPO
 from offhours import Annotator, open_profiles
 from offhours.policy import INTERVAL_FIELDS, interval_rows, parse_search_time
-from tools.scpv2 import run_command
+from harness.scpv2 import run_command
 
 HEADER = "profile,timezone,locale,hours,holidays,closures,default\n"
 

@@ -8,10 +8,10 @@ import json
 import pytest
 
 from conftest import REPO
-from tools.organisation import DOCKER, SDK
-from tools.sample_events import (AWS_INTERNAL, BUILDKIT, Push, cloudtrail_event, cloudtrail_record, flatten,
+from harness.organisation import DOCKER, SDK
+from harness.sample_events import (AWS_INTERNAL, BUILDKIT, Push, cloudtrail_event, cloudtrail_record, flatten,
                                  ocsf_rc2_record, ocsf_record, security_lake_event)
-from tools.spl import App
+from harness.spl import App
 
 GITHUB = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"
 DOCKER_UA = DOCKER.format(version="27.3.1")

@@ -327,7 +327,7 @@ T = 1629328650  # 2021-08-18T23:17:30Z, a Wednesday; 08:17:30 on Thursday in Tok
 
 
 def test_protocol_a_lookup_profile_is_used_by_profile_and_profilefield(installed, app):
-    from tools.scpv2 import run_command
+    from harness.scpv2 import run_command
 
     write_lookup(app, "\ufeffprofile,timezone,locale,hours\r\ntokyo_ops,Asia/Tokyo,ja_JP,workdays 08:00-17:00\r\n")
     by_option = run_command(installed, ["profile=tokyo_ops"], [{"_time": str(T)}])
@@ -340,7 +340,7 @@ def test_protocol_a_lookup_profile_is_used_by_profile_and_profilefield(installed
 
 
 def test_protocol_a_broken_entry_stops_only_its_own_profile(installed, app):
-    from tools.scpv2 import run_command
+    from harness.scpv2 import run_command
 
     write_lookup(app, HEADER + "tokyo_ops,Asia/Tokio,,,,,\nseoul_ops,Asia/Seoul,,,,,\n")
     broken = run_command(installed, ["profile=tokyo_ops"], [{"_time": str(T)}])
@@ -360,7 +360,7 @@ def test_protocol_a_broken_entry_stops_only_its_own_profile(installed, app):
 
 
 def test_protocol_a_private_copy_is_reported_to_its_owner(installed, app):
-    from tools.scpv2 import run_command
+    from harness.scpv2 import run_command
 
     private = app.parents[1] / "users" / "alice" / "ecrofhours" / "lookups"
     private.mkdir(parents=True)
@@ -374,7 +374,7 @@ def test_protocol_a_private_copy_is_reported_to_its_owner(installed, app):
 
 
 def test_protocol_an_override_that_changes_nothing_is_a_warning(installed):
-    from tools.scpv2 import run_command
+    from harness.scpv2 import run_command
 
     session = run_command(installed, ["profile=berlin", "tz=Europe/Berlin"], [{"_time": str(T)}])
     assert session.returncode == 0 and session.records[0]["bh_tz"] == "Europe/Berlin"

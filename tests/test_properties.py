@@ -407,7 +407,7 @@ def command_events(count=3000, seed=20260611):
 
 
 def test_command_agrees_with_oracle(splunk_python):
-    scpv2 = pytest.importorskip("tools.scpv2")
+    scpv2 = pytest.importorskip("harness.scpv2")
     events = command_events()
     rng = random.Random(7)
     sizes, left = [], len(events)

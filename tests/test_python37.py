@@ -12,7 +12,7 @@ import pytest
 
 from conftest import INTERPRETERS, LIB, REPO
 from offhours.conffile import read_conf_text
-from tools.scpv2 import probe_getinfo
+from harness.scpv2 import probe_getinfo
 
 PY37 = INTERPRETERS["3.7"]
 APP_CODE = ("bin", "lib/offhours", "lib/splunklib", "lib/pytz")

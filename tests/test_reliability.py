@@ -37,7 +37,7 @@ import pytest
 from conftest import INTERPRETERS, REPO
 from offhours import OUTPUT_FIELDS
 from offhours.conffile import read_conf_text
-from tools.scpv2 import (
+from harness.scpv2 import (
     ProtocolError,
     decode_records,
     encode_chunk,
@@ -380,9 +380,9 @@ def app_distsearch():
 
 @pytest.fixture(scope="module")
 def package(tmp_path_factory):
-    """The app as installed on the search head: the package tools/package.py builds, unpacked."""
+    """The app as installed on the search head: the package tools/build/package.py builds, unpacked."""
     out = tmp_path_factory.mktemp("package")
-    build = subprocess.run([sys.executable, str(REPO / "tools" / "package.py"), "--output", str(out / "x.tgz")],
+    build = subprocess.run([sys.executable, str(REPO / "tools" / "build" / "package.py"), "--output", str(out / "x.tgz")],
                            capture_output=True, text=True, timeout=300, check=False)
     assert build.returncode == 0, build.stderr
     with tarfile.open(out / "x.tgz") as tar:

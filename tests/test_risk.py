@@ -1,12 +1,12 @@
 """Graded risk: the model of ES's Risk Analysis action and of its default risk incident rule
-(tools/organisation.py), used for every rule set the demo compares."""
+(harness/organisation.py), used for every rule set the demo compares."""
 
 from __future__ import annotations
 
 import json
 
-from tools.organisation import RISK_THRESHOLD, RiskEvent, Upload, risk_events, risk_notables
-from tools.sample_events import PUSHES
+from harness.organisation import RISK_THRESHOLD, RiskEvent, Upload, risk_events, risk_notables
+from harness.sample_events import PUSHES
 
 RULE = {
     "action.risk.param._risk": json.dumps([

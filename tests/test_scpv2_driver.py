@@ -1,4 +1,4 @@
-"""The SCPv2 test driver (tools/scpv2.py) against real splunkd recordings and splunklib.
+"""The SCPv2 test driver (harness/scpv2.py) against real splunkd recordings and splunklib.
 
 The recordings live outside the repository, in ``../shared/reference/scpv2-recordings``:
 
@@ -28,7 +28,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tools.scpv2 import (
+from harness.scpv2 import (
     ProtocolError,
     decode_records,
     encode_chunk,

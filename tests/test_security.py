@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from tools.scpv2 import probe_getinfo, run_command
+from harness.scpv2 import probe_getinfo, run_command
 
 T = 1629328650  # 2021-08-18T23:17:30Z
 

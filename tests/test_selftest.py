@@ -1,7 +1,7 @@
 """The self-test: the saved search "ecrofhours - Self-test" and its probe command ecrofhoursinfo.
 
 The saved search's own SPL (macros expanded) runs through the strict evaluator on a simulated
-deployment (tools/spl/deployment.py): a search head and search peers, each with its own copy of
+deployment (harness/spl/deployment.py): a search head and search peers, each with its own copy of
 the app as a knowledge bundle would bring it, each running the real bin/*.py over the Search
 Command Protocol v2. What each check must give is computed here from the tzdata and holidays
 packages, not by the app.
@@ -19,8 +19,8 @@ import pytest
 
 from conftest import INTERPRETERS, LIB, REPO
 from offhours.conffile import read_conf_text
-from tools.scpv2 import probe_getinfo, run_command
-from tools.spl import App, Deployment, Server, SplError
+from harness.scpv2 import probe_getinfo, run_command
+from harness.spl import App, Deployment, Server, SplError
 
 SELFTEST = "ecrofhours - Self-test"
 NOW = 1764505800  # 2025-11-30T12:30:00Z, the instant the simulated search runs
@@ -203,7 +203,7 @@ def test_the_commands_ran_on_the_peers_not_on_the_search_head(deployment):
     """Through a command that is not distributable (head, dedup, a transforming one), the checks
     would run on the search head and the peers could not fail: each search over _internal keeps
     only distributable commands before its one stats."""
-    from tools.spl.commands import Append, CustomCommand, Search, Stats
+    from harness.spl.commands import Append, CustomCommand, Search, Stats
 
     commands = deployment.search_head.app.evaluator(now=NOW).parse(SAVED[SELFTEST]["search"])
     searches = [commands] + [command.commands for command in commands if isinstance(command, Append)]

@@ -1,12 +1,12 @@
-"""The strict SPL evaluator (tools/spl): Splunk's semantics for what the detections use, errors for the rest."""
+"""The strict SPL evaluator (harness/spl): Splunk's semantics for what the detections use, errors for the rest."""
 
 from __future__ import annotations
 
 import pytest
 
 from conftest import REPO
-from tools.spl import App, Evaluator, MacroLibrary, SplError
-from tools.spl.escu import escu_macros, upstream_detections
+from harness.spl import App, Evaluator, MacroLibrary, SplError
+from harness.spl.escu import escu_macros, upstream_detections
 
 EVENTS = [
     {"_time": "1779696600", "user": "anna", "date_hour": "8", "tag": "1.0", "team": "payments", "n": "07"},
@@ -275,7 +275,7 @@ def test_mvappend_skips_nulls_and_mvjoin_joins():
 
 
 def test_a_deployment_runs_the_distributable_part_on_each_peer_and_the_rest_on_the_search_head(tmp_path):
-    from tools.spl import Deployment, Server
+    from harness.spl import Deployment, Server
 
     if not (REPO / "lib" / "splunklib").is_dir():
         pytest.skip("lib/ has no vendored splunklib: run `make lib`")

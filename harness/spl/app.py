@@ -7,10 +7,6 @@ policy macro in ``local/macros.conf`` or team profiles in ``local/ecrofhours.con
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -26,15 +22,10 @@ APP_FOLDERS = ("bin", "default", "lib", "local", "lookups")
 
 
 def splunk_python() -> str:
-    """The interpreter Splunk would run the command with: ``$PY39`` or pyenv's 3.9.18, else this one."""
-    candidate = os.environ.get("PY39")
-    if not candidate:
-        root = os.path.expanduser("~/.pyenv")
-        if shutil.which("pyenv"):
-            found = subprocess.run(["pyenv", "root"], capture_output=True, text=True, check=False)
-            root = found.stdout.strip() or root
-        candidate = os.path.join(root, "versions", "3.9.18", "bin", "python3.9")
-    return candidate if os.access(candidate, os.X_OK) else sys.executable
+    """The interpreter Splunk would run the command with: Python 3.9 (harness.interpreters)."""
+    from ..interpreters import splunk_python as interpreter
+
+    return interpreter("3.9")
 
 
 class App:

@@ -4,7 +4,7 @@ Each command is built from its argument text (a SplError for anything outside th
 forms) and runs on a list of events (dicts of field name to text or list of texts), returning
 the events it passes on. The app's own commands (``ecrofhours``, ``ecrofhoursinfo``) are not
 emulated: the real ``bin/*.py`` runs over the Search Command Protocol v2 driver
-(``tools/scpv2.py``).
+(``harness/scpv2.py``).
 
 Where a command runs (``distributable``): Splunk runs a distributable streaming command on each
 search peer while every command before it is one too; from the first other command on,

@@ -34,7 +34,7 @@ GENERATING = {"inputlookup": InputLookup, "rest": Rest}
 
 class Evaluator:
     """Runs searches over events with one set of macros, as one user in one time zone, on one
-    Splunk instance (``tools/spl/deployment.py`` runs them over search peers).
+    Splunk instance (``harness/spl/deployment.py`` runs them over search peers).
 
     ``searcher_tz`` is the zone of the user the search runs as: ``strftime`` and ``convert
     ctime`` render in it, as Splunk renders them in the user's (or the search owner's) zone.

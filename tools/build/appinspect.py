@@ -1,6 +1,6 @@
 """Gate a package on Splunk AppInspect: precert mode, cloud checks, no new warnings.
 
-Usage: python tools/appinspect.py dist/ecrofhours-<version>.tgz [--report FILE]
+Usage: python tools/build/appinspect.py dist/ecrofhours-<version>.tgz [--report FILE]
 
 Runs ``splunk-appinspect inspect <tgz> --mode precert --included-tags cloud`` with a JSON report
 (default: next to the package, ``dist/<name>.appinspect.json``; AppInspect's full text output goes
@@ -124,7 +124,7 @@ def gate(report: dict) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("package", type=Path, help="the .tgz built by tools/package.py")
+    parser.add_argument("package", type=Path, help="the .tgz built by tools/build/package.py")
     parser.add_argument(
         "--report", type=Path, help="JSON report to write (default: <package stem>.appinspect.json)"
     )

@@ -47,17 +47,17 @@ from pathlib import Path
 
 import holidays as holiday_calendars
 
-from tools.sample_events import (AWS_INTERNAL, Push, cloudtrail_event, cloudtrail_record, ocsf_record,
+from harness.sample_events import (AWS_INTERNAL, Push, cloudtrail_event, cloudtrail_record, ocsf_record,
                                  security_lake_event)
-from tools.spl import App
-from tools.spl.commands import Stats
-from tools.spl.escu import escu_evaluator, upstream_detections
-from tools.spl.values import zone
+from harness.spl import App
+from harness.spl.commands import Stats
+from harness.spl.escu import escu_evaluator, upstream_detections
+from harness.spl.values import zone
 
 REPO = Path(__file__).resolve().parents[1]
 APP = REPO
 """The installed app the simulation copies (the repository)."""
-PREVIOUS = REPO / "tools" / "previous_detections"
+PREVIOUS = REPO / "harness" / "previous_detections"
 RULES = {
     "CloudTrail": "ecrofhours - AWS ECR Container Upload Outside Business Hours - Rule",
     "Security Lake": "ecrofhours - ASL AWS ECR Container Upload Outside Business Hours - Rule",
@@ -574,7 +574,7 @@ def admin_files(organisation: Organisation) -> dict[str, str]:
 
 
 def previous_app(tuned_files: Mapping[str, str], folder: Path) -> App:
-    """Today's rules (tools/previous_detections) with the same local/ files, no filter exclusions."""
+    """Today's rules (harness/previous_detections) with the same local/ files, no filter exclusions."""
     files = dict(tuned_files)
     files.pop("lookups/ecrofhours_service_principals.csv")
     files["default/macros.conf"] = (PREVIOUS / "macros.conf").read_text(encoding="utf-8")

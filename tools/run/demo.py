@@ -1,9 +1,9 @@
 """``make demo``: both detection rules, end to end, on a synthetic week of ECR pushes.
 
 Each rule's search runs exactly as ``default/savedsearches.conf`` writes it, macros expanded,
-through the strict SPL evaluator (``tools/spl``); ``ecrofhours`` is the real ``bin/ecrofhours.py``
+through the strict SPL evaluator (``harness/spl``); ``ecrofhours`` is the real ``bin/ecrofhours.py``
 over the Search Command Protocol v2 driver, under the bare Python 3.9 Splunk ships ($PY39 or
-pyenv's 3.9.18, else this interpreter). The events (``tools/sample_events.py``) are the same 15
+pyenv's 3.9.18, else this interpreter). The events (``harness/sample_events.py``) are the same 15
 pushes as CloudTrail JSON and as Security Lake OCSF 1.1.0 JSON.
 
 1. As shipped: the policy macro says ``profile=utc`` (upstream's hours, judged at event time).
@@ -11,7 +11,7 @@ pushes as CloudTrail JSON and as Security Lake OCSF 1.1.0 JSON.
    for the people abroad picked by a lookup (``profilefield``), CI roles excluded in the filters.
 3. Splunk's upstream searches (``../shared/reference/upstream-detections``) on the same events
    through the same evaluator, side by side with ours; skipped when that folder is absent.
-4. A simulated organisation over two months (``tools/organisation.py``), in time order: upstream's
+4. A simulated organisation over two months (``harness/organisation.py``), in time order: upstream's
    CloudTrail rule, today's rules and the new ones with their baselines; organisation A on five
    seeds and organisation B (a Friday-Saturday weekend, not used for tuning). ``--quick`` skips it.
 
@@ -30,13 +30,13 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(REPO), str(REPO / "lib")]
 
-from tools.sample_events import PUSHES, cloudtrail_events, event_id, security_lake_events  # noqa: E402
-from tools.spl import App, SplError  # noqa: E402
-from tools.spl.commands import Stats  # noqa: E402
-from tools.spl.escu import FOLDER, escu_evaluator, upstream_detections  # noqa: E402
+from harness.sample_events import PUSHES, cloudtrail_events, event_id, security_lake_events  # noqa: E402
+from harness.spl import App, SplError  # noqa: E402
+from harness.spl.commands import Stats  # noqa: E402
+from harness.spl.escu import FOLDER, escu_evaluator, upstream_detections  # noqa: E402
 
 REFERENCE = REPO.parent / "shared" / "reference"
 RULES = {
@@ -195,11 +195,11 @@ def _note(v12: bool, v11: bool, tuned: str, local: datetime) -> str:
 
 
 def simulated_organisation() -> bool:
-    """Section 4: the organisations of tools/organisation.py; True when every criterion holds."""
-    from tools import organisation
+    """Section 4: the organisations of harness/organisation.py; True when every criterion holds."""
+    from harness import organisation
 
     reference = REFERENCE if (REFERENCE / FOLDER).is_dir() else None
-    print("\n[4] A simulated organisation, two months in time order (tools/organisation.py, docs/DETECTIONS.md)")
+    print("\n[4] A simulated organisation, two months in time order (harness/organisation.py, docs/DETECTIONS.md)")
     say("false risk: risk on uploads that are not attacks; notables: ES's default risk incident rule (more than "
         f"{organisation.RISK_THRESHOLD} in 24 hours), false when no attack is among them."
         + ("" if reference else " Upstream's rule skipped: the reference folder is absent."))
@@ -223,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     version = subprocess.run([python, "-V"], capture_output=True, text=True, check=False).stdout.strip()
     print(f"ecrofhours detections on a synthetic week: {len(PUSHES)} ECR pushes, Sun 2026-05-24 to Sat 2026-05-30"
           " UTC,\nas CloudTrail JSON (aws:cloudtrail) and Security Lake OCSF 1.1.0 JSON (aws:asl). Each rule runs"
-          " as\ndefault/savedsearches.conf writes it (tools/spl); ecrofhours is bin/ecrofhours.py on "
+          " as\ndefault/savedsearches.conf writes it (harness/spl); ecrofhours is bin/ecrofhours.py on "
           f"{version or python}.")
     risk_message = shipped.saved_searches[RULES["CloudTrail"]]["action.risk.param._risk_message"]
     results = {}

@@ -1,6 +1,6 @@
 """Build the app package: a reproducible gzip tarball of allowlisted paths (standard library only).
 
-Usage: python tools/package.py [--output dist/ecrofhours-<version>.tgz]
+Usage: python tools/build/package.py [--output dist/ecrofhours-<version>.tgz]
 
 The tarball has one top folder named after the app id. What goes in is decided here and
 nowhere else:
@@ -55,7 +55,7 @@ import sys
 import tarfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "lib"))
 from offhours.conffile import read_conf_text  # noqa: E402  (the engine's reader, one for all)
 

@@ -17,8 +17,8 @@ its data instead, as two CSV lookups:
 Only the package's public (default) category is shipped, plus half-day holidays whose name
 gives a closing time ("Christmas Eve (from 1pm)"), with that time in ``closes_at``.
 
-    python tools/gen_holidays.py            # rewrite both lookups
-    python tools/gen_holidays.py --check    # exit 1 if they are stale
+    python tools/generate/gen_holidays.py            # rewrite both lookups
+    python tools/generate/gen_holidays.py --check    # exit 1 if they are stale
 """
 import argparse
 import csv
@@ -32,7 +32,7 @@ import holidays
 from babel import Locale
 from holidays.constants import HALF_DAY, PUBLIC
 
-LOOKUPS = Path(__file__).resolve().parents[1] / "lookups"
+LOOKUPS = Path(__file__).resolve().parents[2] / "lookups"
 CALENDARS = LOOKUPS / "ecrofhours_holiday_calendars.csv"
 HOLIDAYS = LOOKUPS / "ecrofhours_public_holidays.csv"
 YEARS = range(2015, 2041)

@@ -10,7 +10,7 @@ Precedence, loosest first: ``OR``, ``AND``, ``NOT``, comparisons (``= == != < > 
 ``+ - .`` (``.`` joins text), ``* / %``, unary minus. Field names with other characters than
 letters, digits and ``_`` are single-quoted (``'actor.user.uid'``), as in Splunk.
 
->>> from tools.spl.values import zone
+>>> from harness.spl.values import zone
 >>> class Context:
 ...     zone = zone("Europe/Berlin")
 >>> expression = parse_expression('strftime(time/pow(10,3), "%H") . ":" . coalesce(x, "00")')
