@@ -382,8 +382,9 @@ def app_distsearch():
 def package(tmp_path_factory):
     """The app as installed on the search head: the package tools/build/package.py builds, unpacked."""
     out = tmp_path_factory.mktemp("package")
-    build = subprocess.run([sys.executable, str(REPO / "tools" / "build" / "package.py"), "--output", str(out / "x.tgz")],
-                           capture_output=True, text=True, timeout=300, check=False)
+    script = REPO / "tools" / "build" / "package.py"
+    build = subprocess.run([sys.executable, str(script), "--output", str(out / "x.tgz")], capture_output=True,
+                           text=True, timeout=300, check=False)
     assert build.returncode == 0, build.stderr
     with tarfile.open(out / "x.tgz") as tar:
         members = [m for m in tar.getmembers() if m.isfile() or m.isdir()]  # no links, devices
