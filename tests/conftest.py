@@ -19,7 +19,8 @@ INTERPRETERS = interpreters()
 # fuzz tests also run the command on it, so that moving the app to it is a one-line change.
 SDK3 = REPO / "build" / "sdk3"
 SDK3_VARIANT = "3.13-sdk3"
-SDK3_MODULES = {"test_command", "test_fastpath", "test_fuzz", "test_reliability", "test_sdk"}
+SDK3_MODULES = {"test_app_confs", "test_bundle", "test_command", "test_fastpath", "test_fuzz", "test_pipes",
+                "test_resources", "test_values"}
 
 
 # Modules of the full gate only: whole-table sweeps, packaging, contentctl, simulations.

@@ -59,7 +59,7 @@ SPICE = [
     "chunked 1.0,2,0\n{}", "ÿ", "İ", "ß", "ǅ", "𝔘𝔫𝔦𝔠𝔬𝔡𝔢", "中文", "日本語", "한국어", "Ω", "∞",
 ]
 # Any code point but surrogates (not UTF-8). NUL is included: Python 3.9's csv module refuses it,
-# which stopped the search up to commit 5ed6ac0 (see test_reliability).
+# which stopped the search before (see test_values).
 CHARS = st.characters(blacklist_categories=("Cs",))
 fragment = st.one_of(st.sampled_from(SPICE), st.text(CHARS, max_size=12))
 short_text = st.lists(fragment, max_size=6).map("".join)
@@ -119,7 +119,7 @@ time_text = st.one_of(
     epoch_seconds.map(lambda s: str(s * 10**9 + 999_999_999)),                        # ns
     st.tuples(epoch_seconds, st.integers(0, 999_999)).map(lambda t: f"{t[0]}.{t[1]:06d}"),
     st.integers(-(10**6), -1).map(str), st.sampled_from(["-0", "+5", "-0.5", "0.0", "1e9", "1.6e12", "-1E3"]),
-    st.integers(1, 4300).map(lambda n: "9" * n),          # huge; >4300 digits: see test_reliability
+    st.integers(1, 4300).map(lambda n: "9" * n),          # huge; >4300 digits: see test_values
     st.integers(41, 60).map(lambda n: "1e" + str(10**n)), st.sampled_from(["1e-50", "1e400", "1" * 60 + ".5"]),
     st.sampled_from(["nan", "NaN", "-nan", "sNaN", "inf", "-Infinity", "Infinity"]),
     st.builds(_iso, st.datetimes(datetime(1, 1, 1), datetime(9999, 12, 31)),
@@ -212,7 +212,7 @@ def options_of(args):
 
 
 # The oracle runs in the command's own interpreter: messages quote values with repr(), whose
-# escaping follows the interpreter's Unicode database (see test_reliability).
+# escaping follows the interpreter's Unicode database (see test_bundle).
 _ORACLE = """
 import json, sys
 sys.path.insert(0, sys.argv[1])

@@ -246,7 +246,7 @@ FORBIDDEN_EVENTS = ("socket.", "subprocess.", "os.system", "os.exec", "os.posix_
 HOSTILE = ["../../../../etc/passwd", "/etc/passwd", "..\\..\\..\\windows\\win.ini", "Europe/../../../../etc/passwd",
            "file:///etc/passwd", "%2e%2e%2fetc%2fpasswd", "~root/.ssh/id_rsa", "UTC\n../../etc", "zone.tab",
            "tzdata.zi", "iso3166.tab", "leapseconds", "posixrules", "../lookups/ecrofhours_public_holidays.csv",
-           "../default/ecrofhours", "settings", "profile:utc", "default", "/dev/zero", "CON"]  # NUL: test_reliability
+           "../default/ecrofhours", "settings", "profile:utc", "default", "/dev/zero", "CON"]  # NUL: test_values
 
 
 @pytest.fixture

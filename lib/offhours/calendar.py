@@ -8,6 +8,7 @@ import re
 from datetime import date
 
 from ._territories import CLDR_WEEKENDS, DEFAULT_WEEKEND, TERRITORIES
+from .caching import remember
 from .quoting import quote
 
 _MAX_CACHED_DAYS = 20000
@@ -201,10 +202,8 @@ class Calendar:
     def day(self, number):
         """The :class:`DayPlan` of local day ``number``."""
         plan = self._plans.get(number)
-        if plan is None:
-            if len(self._plans) >= _MAX_CACHED_DAYS:
-                self._plans.clear()  # events spread over centuries: keep memory bounded
-            plan = self._plans[number] = self._plan(number)
+        if plan is None:  # events spread over centuries: the cache stays bounded
+            plan = remember(self._plans, number, self._plan(number), _MAX_CACHED_DAYS)
         return plan
 
     def utc_spans(self, zone, number):
@@ -215,13 +214,11 @@ class Calendar:
         key = (zone.name, number)
         spans = self._spans.get(key)
         if spans is None:
-            if len(self._spans) >= _MAX_CACHED_DAYS:
-                self._spans.clear()
             midnight = number * _DAY
-            spans = self._spans[key] = tuple(
+            spans = remember(self._spans, key, tuple(
                 (zone.utc_of_wall(midnight + start), zone.utc_of_wall(midnight + end))
                 for start, end in self.day(number).intervals
-            )
+            ), _MAX_CACHED_DAYS)
         return spans
 
     def _plan(self, number):
