@@ -84,10 +84,10 @@ $(CONTENTCTL_VENV)/.installed: requirements-contentctl.txt
 	$(CONTENTCTL_VENV)/bin/python -m pip check
 	touch $@
 
-# ecrofhours against the floor (tools/bench_commands/floor.py) and splunklib commands on Python
+# ecrofhours against the floor (tools/run/bench_commands/floor.py) and splunklib commands on Python
 # 3.9 and 3.13; fails when a target is missed (docs/PERFORMANCE.md).
 bench: lib
-	$(VPY) tools/bench.py
+	$(VPY) tools/run/bench.py
 
 # Regenerate the shipped calendar data (CLDR weekends, public holidays) from pinned packages.
 calendars: venv

@@ -19,15 +19,16 @@ INTERPRETERS = interpreters()
 # fuzz tests also run the command on it, so that moving the app to it is a one-line change.
 SDK3 = REPO / "build" / "sdk3"
 SDK3_VARIANT = "3.13-sdk3"
-SDK3_MODULES = {"test_app_confs", "test_bundle", "test_command", "test_fastpath", "test_fuzz", "test_pipes",
+SDK3_MODULES = {"test_app_confs", "test_bundle", "test_command", "test_fuzz", "test_rows_bytes", "test_pipes",
                 "test_resources", "test_values"}
 
 
 # Modules of the full gate only: whole-table sweeps, packaging, contentctl, simulations.
 SLOW_MODULES = {
-    "test_baseline", "test_contentctl", "test_demo", "test_detections", "test_fastpath", "test_holiday_exactness",
-    "test_licences", "test_memory", "test_organisation", "test_package", "test_principal", "test_properties",
-    "test_python37", "test_risk", "test_selftest", "test_spl",
+    "test_baseline", "test_bundle", "test_clock", "test_clock_exactness", "test_contentctl", "test_demo",
+    "test_detections", "test_holiday_exactness", "test_licences", "test_memory", "test_organisation",
+    "test_package", "test_principal", "test_properties", "test_python37", "test_resources", "test_risk",
+    "test_rows_bytes", "test_selftest", "test_spl",
 }
 
 

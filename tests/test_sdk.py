@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from chunked import sdk
 from conftest import INTERPRETERS, LIB, REPO, sdk3_app
-from test_fastpath import ARGS, chunk_bodies, reply_bytes
+from test_rows_bytes import ARGS, chunk_bodies, reply_bytes
 from harness.scpv2 import run_command
 
 OWN_CODE = [*(REPO / "bin").glob("*.py"), *(LIB / "offhours").glob("*.py"), *(LIB / "chunked").glob("*.py")]

@@ -1,9 +1,14 @@
 """Zone resolution and the transition-table conversions, with named DST cases."""
+import os
+import subprocess
+import sys
 from datetime import datetime, timezone
 
 import pytest
 import pytz
 
+from conftest import REPO
+from offhours import zones as engine_zones
 from offhours.zones import resolve_zone
 
 
@@ -154,3 +159,51 @@ def test_the_last_years_cost_no_more_memory_than_the_first():
     assert zone.utc_of_wall(last - 8 * 3600) == last
     zone.utc_offset(epoch("2040-07-01T00:00:00Z"))
     assert len(zone._window[0]) <= 8
+
+
+# --- Zone names at getinfo, without importing pytz ----------------------------------------------
+
+ZONEINFO = os.path.join(os.path.dirname(pytz.__file__), "zoneinfo")
+
+
+def zone_files():
+    found = set()
+    for folder, _, files in os.walk(ZONEINFO):
+        for name in files:
+            path = os.path.join(folder, name)
+            with open(path, "rb") as handle:
+                if handle.read(4) == b"TZif":
+                    found.add(os.path.relpath(path, ZONEINFO).replace(os.sep, "/"))
+    return found
+
+
+def test_every_zone_file_but_the_unlisted_is_a_pytz_zone():
+    """The invariant the getinfo shortcut rests on, for the pytz the engine runs on."""
+    assert zone_files() - engine_zones.UNLISTED_ZONE_FILES == set(pytz.all_timezones)
+
+
+ODD_SPELLINGS = [
+    "europe/berlin", "EUROPE/BERLIN", "Europe/berlin", "america/New_York", "Factory", "zone.tab", "tzdata.zi",
+    "iso3166.tab", "leapseconds", "Europe", "Europe/", "/Europe/Berlin", "Europe//Berlin", "Europe/Berlin/",
+    "../zoneinfo/UTC", "Europe/../UTC", "./UTC", "", "Mars/Base", "posixrules", "Europe/Berlin\n", " UTC",
+]
+
+
+def test_a_zone_file_name_is_pytz_s_own_spelling():
+    """Every pytz name is found as itself; nothing else is found (pytz's list decides those)."""
+    wrong = [s for s in pytz.all_timezones if engine_zones._zone_file_name(s, ZONEINFO) != s]
+    wrong += [s for s in ODD_SPELLINGS if engine_zones._zone_file_name(s, ZONEINFO) is not None]
+    assert not wrong
+
+
+@pytest.mark.parametrize("options", [{}, {"profile": "berlin", "tzfield": "team_tz"}, {"tz": "US/Eastern"},
+                                     {"tz": "+05:30"}])
+def test_getinfo_validates_zones_without_importing_pytz(options):
+    """prepare() checks a canonical zone name among pytz's zone files; pytz loads at execution."""
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); from offhours import Annotator, open_profiles; "
+        f"Annotator(open_profiles(sys.argv[2]), {options!r}); "
+        "assert 'pytz' not in sys.modules and 'offhours.clock' not in sys.modules, sorted(sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code, str(REPO / "lib"), str(REPO)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

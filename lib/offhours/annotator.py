@@ -87,7 +87,7 @@ class Annotator:
         self._profiles = {name: self.profile}
         self._zones = {}
         self._warnings = list(book.warnings()) + list(self.profile.notes)
-        self._buckets = {}  # minute buckets shared by every clock (bounded in offhours.clock)
+        self._days = {}  # local days shared by every clock (bounded in offhours.clock)
         self._clocks = {}   # profile name -> {zone spelling ("": the profile's): Clock or undecidable}
         self._clock = None  # the invocation's profile in its own zone
         self._clock_by_zone_value = {}  # raw tzfield value -> clock of the invocation's profile
@@ -192,7 +192,7 @@ class Annotator:
             else:
                 from .clock import Clock  # execution only: getinfo probes never load it
 
-                clock = Clock(profile.calendar, zone, profile.name, self._buckets)
+                clock = Clock(profile.calendar, zone, profile.name, self._days)
             remember(clocks, spelling, clock)
         if profile is self.profile and not spelling:
             self._clock = clock

@@ -67,18 +67,19 @@ def judge(calendar, zone, utc):
     wall = utc + offset
     number, second = divmod(wall, _DAY)
     plan = calendar.day(number)
-    reason = _reason(calendar, plan, number, second)
+    reason = reason_at(calendar, plan, number, second)
     if reason is BUSINESS_HOURS:
         off_hours, minutes = "0", "0"
     else:
-        off_hours, minutes = "1", _minutes_outside(calendar, zone, utc, number)
+        off_hours, minutes = "1", minutes_outside(calendar, zone, utc, number)
     return Verdict(
         off_hours, reason, format_local_time(wall, offset), str(second // 3600),
         WEEKDAY_NAMES[weekday_of(number)], plan.holiday_name, minutes,
     )
 
 
-def _reason(calendar, plan, number, second):
+def reason_at(calendar, plan, number, second):
+    """The reason for second ``second`` of local day ``number``, whose plan is ``plan``."""
     for start, end in plan.intervals:
         if start <= second < end:
             return BUSINESS_HOURS
@@ -97,55 +98,46 @@ def _reason(calendar, plan, number, second):
     return BETWEEN_HOURS
 
 
-def _minutes_outside(calendar, zone, utc, number):
-    """Minutes (rounded up, at least 1) to the nearest business interval within 14 days.
+def minutes_outside(calendar, zone, utc, number):
+    """Minutes (rounded up, at least 1) to the nearest business interval within 14 days, of
+    an off-hours instant ``utc`` on local day ``number``.
 
     The distance is real elapsed time between instants: to the end of an interval before
     the event or to the start of one after it. An event outside an interval by the wall
     clock can still lie within its real-time span when a boundary falls in a DST gap
     (taken with the offset before the transition); it is then 0, reported as 1 minute.
     """
-    nearest = HORIZON_SECONDS + 1
-    for step in range(_SCAN_DAYS):
-        if (step - 3) * _DAY > nearest:
-            break
-        for day in (number - step, number + step + 1) if step else (number, number + 1):
-            for start_utc, end_utc in calendar.utc_spans(zone, day):
-                if end_utc <= utc:
-                    distance = utc - end_utc
-                    if start_utc > utc and start_utc - utc < distance:
-                        distance = start_utc - utc  # inverted by a DST gap: its start is ahead too
-                elif start_utc > utc:
-                    distance = start_utc - utc
-                else:
-                    distance = 0  # within the span: a boundary in a DST gap
-                if distance < nearest:
-                    nearest = distance
-    if nearest > HORIZON_SECONDS:
-        return ""
-    return str(max(1, -(-nearest // 60)))
+    return minutes_between(utc, outside_window(calendar, zone, utc, number))
 
 
-def outside_window(calendar, zone, utc, number):
-    """Where ``utc`` (on local day ``number``) lies among the business spans that
-    :func:`_minutes_outside` looks at, for reuse across the instants of one gap.
+def outside_window(calendar, zone, utc, number, margin=0):
+    """Where ``utc`` (on local day ``number``) lies among the business spans within reach of
+    :func:`minutes_outside`, for reuse across the instants of one gap.
 
     Returns ``None`` when ``utc`` lies within a span (a boundary in a DST gap), else
-    ``(last_end, next_start, low, high)``: the latest span end at or before ``utc`` and the
-    earliest span start after it (``None`` where there is none; a span that a DST gap turned
-    inside out can count on both sides), and ``[low, high)``, the instants with no span
-    boundary between them and ``utc``. ``minutes_outside`` of any instant there on the same
-    local day is ``minutes_between(t, last_end, next_start)``.
+    ``(last_end, next_start, low, high, reach)``: the latest span end at or before ``utc`` and
+    the earliest span start after it (``None`` where there is none; a span that a DST gap
+    turned inside out can count on both sides); ``[low, high)``, the instants with no span
+    boundary between them and ``utc``; ``reach``, the days that spans not scanned lie beyond
+    (:func:`window_covers`). ``minutes_outside`` of any instant there on the same
+    local day is ``minutes_between(t, window)``.
 
-    Days are scanned outwards as :func:`_minutes_outside` does. Spans of days ``step`` or more
-    away lie over ``step - 3`` days from any instant of day ``number``. Once that exceeds half
-    the gap from ``last_end`` to ``next_start``, the scan stops: every instant of the gap is
-    nearer to one of the two than to any span not scanned, and inside none of those.
+    Days are scanned outwards from day ``number``, the nearest first (intervals end at most
+    two local days after their start day, so every span that could hold ``utc`` is among days
+    ``number - 3`` to ``number + 3``). Spans of days ``step`` or more away lie over
+    ``step - 3`` days from any instant of day ``number``. Once that exceeds half the gap from
+    ``last_end`` to ``next_start``, the scan stops: every instant of the gap is nearer to one
+    of the two than to any span not scanned, and inside none of those. With no span on one
+    side, all :data:`_SCAN_DAYS` days each way are scanned: they cover the 14-day horizon.
+    ``margin`` days more are scanned before stopping, so that the window also decides the
+    gap's instants on the neighbouring local days (:func:`window_covers`).
     """
     last_end = next_start = None
     low, high = -_FOREVER, _FOREVER
+    scanned = _SCAN_DAYS
     for step in range(_SCAN_DAYS):
-        if last_end is not None and next_start is not None and 2 * (step - 3) * _DAY > next_start - last_end:
+        if last_end is not None and next_start is not None and 2 * (step - 3 - margin) * _DAY > next_start - last_end:
+            scanned = step
             break
         for day in (number - step, number + step + 1) if step else (number, number + 1):
             for start_utc, end_utc in calendar.utc_spans(zone, day):
@@ -163,11 +155,33 @@ def outside_window(calendar, zone, utc, number):
                     high = min(high, start_utc)
                 else:
                     low = max(low, start_utc)
-    return last_end, next_start, low, high
+    return last_end, next_start, low, high, scanned - 3
 
 
-def minutes_between(utc, last_end, next_start):
-    """``minutes_outside`` from the nearest span end before ``utc`` and start after it."""
+def window_covers(window, days):
+    """Whether ``window``, :func:`outside_window`'s for an instant of local day ``number``,
+    also gives ``minutes_outside`` of the instants in its ``[low, high)`` on day
+    ``number + days`` or ``number - days``.
+
+    Spans of the days not scanned lie over ``reach - days`` days from those instants (the
+    scan, seen from such a day, went ``days`` fewer days out on one side). They cannot be
+    nearer when that exceeds the horizon, or half the gap from ``last_end`` to
+    ``next_start``, as :func:`outside_window` stops its scan for ``days = 0``.
+    """
+    reach = (window[4] - days) * _DAY
+    if reach >= HORIZON_SECONDS:
+        return True
+    last_end, next_start = window[0], window[1]
+    return last_end is not None and next_start is not None and 2 * reach > next_start - last_end
+
+
+def minutes_between(utc, window):
+    """``minutes_outside`` of ``utc`` from its :func:`outside_window` ``window``: the real
+    time to the nearest span end before it or start after it; None (within a span's real
+    time: a boundary in a DST gap) is 0, reported as 1 minute."""
+    if window is None:
+        return "1"
+    last_end, next_start = window[0], window[1]
     nearest = HORIZON_SECONDS + 1
     if last_end is not None:
         nearest = utc - last_end

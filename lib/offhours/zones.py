@@ -233,7 +233,7 @@ def _zone_file_name(text, folder=None):
     """``text`` if it names one of pytz's zones exactly as pytz spells it, told from the zone
     files in pytz's zoneinfo ``folder`` without importing pytz (a few milliseconds of every
     getinfo probe), else None: then pytz's list decides. Every zone file there but
-    :data:`UNLISTED_ZONE_FILES` is a zone of pytz's (tests/test_fastpath.py checks it)."""
+    :data:`UNLISTED_ZONE_FILES` is a zone of pytz's (tests/test_zones.py checks it)."""
     folder = folder or _zoneinfo_dir()
     parts = text.split("/")
     if folder is None or text in UNLISTED_ZONE_FILES or not all(

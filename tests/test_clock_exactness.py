@@ -1,8 +1,8 @@
-"""The fast path is exact: cached per-minute fields against plain pytz and the uncached engine,
-and the command's own row handling against splunklib's.
+"""The clock's caches are exact: cached fields against a plain conversion and the uncached engine.
+(The per-day cache's own tests: tests/test_clock.py.)
 
-- Local time, hour, weekday and offset from :class:`offhours.clock.Clock` (minute buckets, a
-  last-hit cursor, a shared bucket dict) and :meth:`Zone.utc_offset` agree with a plain,
+- Local time, hour, weekday and offset from :class:`offhours.clock.Clock` (the last minute, the
+  local day, a day dict shared by a search's clocks) and :meth:`Zone.utc_offset` agree with a plain,
   uncached conversion, ``datetime.fromtimestamp(t, tz)``, around every transition from
   1901-12-14 to 2100 of every zone in ``pytz.common_timezones`` (the second before, at and
   after, plus neighbours that hit the caches), in order, shuffled across all zones, and at
@@ -11,18 +11,9 @@ and the command's own row handling against splunklib's.
 - Every field of a Clock (reason, ``minutes_outside`` and its per-gap window included) equals
   the uncached :func:`offhours.verdict.judge` for runs of nearby instants, out of order, around
   transitions, with interval boundaries inside DST gaps and folds.
-- bin/ecrofhours.py's chunk handling writes the bytes splunklib's own record reading and
-  writing would: multivalues, quotes, newlines, ``$``, short and long rows, output fields
-  already present, ``only=true``, and bodies it leaves to splunklib.
 """
 import functools
-import importlib.util
-import io
-import os
 import random
-import subprocess
-import sys
-import tempfile
 from datetime import datetime
 
 import pytest
@@ -30,17 +21,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import oracle
-from conftest import REPO
-from offhours import OUTPUT_FIELDS
-from offhours import rows
 from offhours import zones as engine_zones
 from offhours.calendar import Calendar, Closure, Workweek
 from offhours.clock import Clock
 from offhours.hours import parse_hours
-from offhours.rows import lines
 from offhours.verdict import WEEKDAY_NAMES, format_offset
 from offhours.zones import resolve_zone
-from tools.scpv2 import encode_chunk, encode_records, getinfo_metadata, make_searchinfo, read_chunk, run_command
 
 pytz = engine_zones.pytz  # the pytz the engine runs on
 ZONES = list(pytz.common_timezones)
@@ -112,7 +98,7 @@ def test_every_transition_of_every_common_zone_in_order():
 
 
 def test_every_transition_shuffled_across_zones_with_shared_buckets():
-    """All zones interleaved and out of order, one bucket dict for all clocks (as in a search
+    """All zones interleaved and out of order, one day dict for all clocks (as in a search
     with a per-event tzfield): dict hits, evictions and stale cursors."""
     buckets = {}
     clocks = {name: clock_for(name, buckets=buckets) for name in ZONES}
@@ -244,154 +230,6 @@ def test_fields_equal_the_uncached_engine(spec, name, start, steps, closed, clos
     assert not failures, failures
 
 
-# --- The command's chunk handling against splunklib's -----------------------------------------
-
-
-@functools.cache
-def command_module():
-    spec = importlib.util.spec_from_file_location("ecrofhours_under_test", REPO / "bin" / "ecrofhours.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def reply_bytes(args, bodies, fast=True):
-    """Everything the command writes for a getinfo and one execute request per body, run in
-    this process (fast: its own row handling; else splunklib's record reading and writing)."""
-    module = command_module()
-    command_class = module.EcrOffHoursCommand
-    if not fast:
-        command_class = type("SplunklibRecords", (command_class,), {"_write_rows": lambda self, body: False})
-    requests = [encode_chunk(getinfo_metadata(make_searchinfo(args, "ecrofhours", tempfile.gettempdir())))]
-    for number, body in enumerate(bodies, 1):
-        requests.append(encode_chunk({"action": "execute", "finished": number == len(bodies)}, body))
-    output = io.BytesIO()
-    saved = tempfile.tempdir  # splunklib points tempfile at the dispatch directory
-    try:
-        command_class().process(["ecrofhours.py"], io.BytesIO(b"".join(requests)), output)
-    except SystemExit:
-        pass
-    finally:
-        tempfile.tempdir = saved
-    return output.getvalue()
-
-
-def replies(data):
-    stream, found = io.BytesIO(data), []
-    while (chunk := read_chunk(stream)) is not None:
-        found.append(chunk)
-    return found
-
-
-text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12) | st.sampled_from(
-    ["", "$", "$$", 'a "q" b', "x,y", "line\nbreak", "cr\r\nlf", " 1629328650 ", "1629328650", "1629328650.5",
-     "Europe/Berlin", "europe/berlin", "+05:30", "Mars/Base", "berlin", "nope", "2021-08-18T23:17:30Z",
-     "\x00", "UTC\x00", "a\x00\nb"])
-value = text | st.lists(text, max_size=3)
-FIELDS = ["_time", "zone", "team", "host", "off_hours", "bh_tz", "_raw", "_chunked_idx"]
-
-
-@st.composite
-def chunk_bodies(draw):
-    names = draw(st.lists(st.sampled_from(FIELDS), min_size=1, max_size=6, unique=True))
-    records = draw(st.lists(st.fixed_dictionaries({}, optional={name: value for name in names}), max_size=12))
-    body = encode_records(records, names) if records else b""
-    if records and draw(st.integers(0, 5)) == 0:  # a short or long row, as no splunkd sends
-        lines = body.decode().split("\n")
-        row = draw(st.integers(1, len(records)))
-        if '"' not in lines[row]:
-            cells = lines[row].split(",")
-            lines[row] = ",".join(cells[: draw(st.integers(0, len(cells)))] if draw(st.booleans()) else cells + ["x"])
-            body = "\n".join(lines).encode()
-    return body
-
-
-ARGS = [[], ["tzfield=zone"], ["tzfield=zone", "profilefield=team", "only=true"], ["profile=berlin", "tzfield=zone"],
-        ["timefield=host", "timeunit=ms"]]
-
-
-@settings(deadline=None, max_examples=150, suppress_health_check=[HealthCheck.too_slow])
-@given(args=st.sampled_from(ARGS), bodies=st.lists(chunk_bodies(), min_size=1, max_size=3), by_line=st.booleans(),
-       nul_stand_in=st.booleans())
-def test_rows_are_the_bytes_splunklib_would_write(args, bodies, by_line, nul_stand_in):
-    """The row fast path against splunklib's own records, read here by Python 3.11+'s csv,
-    which takes NUL as it is. With ``nul_stand_in`` both of the command's paths read NUL as
-    they must on Python 3.9, and still write exactly those bytes."""
-    saved = rows._SMALL_TEXT, rows.CSV_READS_NUL
-    rows._SMALL_TEXT = 0 if by_line else saved[0]  # big bodies are read line by line
-    rows.CSV_READS_NUL = not nul_stand_in
-    try:
-        fast, generic = reply_bytes(args, bodies), reply_bytes(args, bodies, fast=False)
-    finally:
-        rows._SMALL_TEXT, rows.CSV_READS_NUL = saved
-    assert fast == generic == reply_bytes(args, bodies, fast=False)
-    assert replies(fast)[-1][0].get("finished") is True
-
-
-@given(st.text(st.sampled_from("ab\n\r\u2028,\"")))
-def test_big_bodies_are_split_into_lines_as_stringio_does(body):
-    assert list(lines(body)) == list(io.StringIO(body))
-
-
-@pytest.mark.parametrize("body", [
-    b"",                                                        # header-only chunk
-    b"_time,__mv__time\n",                                      # a header and no rows
-    b"\n",                                                      # one blank line
-    b"_time\n1629328650\n",                                     # no __mv_ columns
-    b"_time,_time,__mv__time,__mv__time\n1,2,,\n",              # a repeated column
-    b"_time,zone,__mv__time,__mv_zone\n1629328650\n1629328650,UTC,,\n",   # a short first row
-    b"_time,zone,__mv__time,__mv_zone\n1629328650,UTC,,\n1629328651\n",   # a short later row
-    b"_time,__mv__time\n\"1629328650\n0\",$1629328650$;$0$\n",  # a multivalue time
-    b"_time,__mv__time\n1629328650,$bad\n",                     # an __mv_ cell splunklib cannot decode
-    b"_time,tags,__mv__time,__mv_tags\n1629328650,a,,$a$\n",   # a one-value multivalue
-    b"_time,off_hours,__mv__time,__mv_off_hours\n1629328650,x,,$a$;$b$\n",  # an output field present
-])
-def test_unusual_bodies_match_splunklib(body):
-    for args in (["tzfield=zone"], ["only=true"]):
-        assert reply_bytes(args, [body]) == reply_bytes(args, [body], fast=False), (args, body)
-
-
-SLOW_COMMAND = """
-import importlib.util, sys
-spec = importlib.util.spec_from_file_location("ecrofhours", {path!r})
-module = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(module)
-module.EcrOffHoursCommand._write_rows = lambda self, body: False  # splunklib's record handling
-from splunklib.searchcommands import dispatch
-dispatch(module.EcrOffHoursCommand, sys.argv, sys.stdin, sys.stdout, "__main__", allow_empty_input=True)
-"""
-
-
-def test_replies_match_splunklib_under_splunks_pythons(splunk_python, tmp_path):
-    """The real process, as splunkd runs it, against the same command with splunklib's record
-    handling: identical replies, fields sent as declared and all fields sent."""
-    slow = tmp_path / "slow_ecrofhours.py"
-    slow.write_text(SLOW_COMMAND.format(path=str(REPO / "bin" / "ecrofhours.py")))
-    rng = random.Random(5)
-    zones = ["Europe/Berlin", "america/new_york", "+05:30", "", "Mars/Base", "Africa/Monrovia"]
-    records = []
-    for i in range(600):
-        record = {"_time": str(63590000 + i * 7919 * rng.randrange(1, 900)), "zone": rng.choice(zones),
-                  "tags": ["a$b", 'c"d', "e\nf"][: rng.randrange(4)], "msg": f'quote " comma , {i}\nend'}
-        if i % 50 == 0:
-            record["_time"] = [record["_time"], "0"]
-        records.append(record)
-    args = ["tzfield=zone", "hours=mon-fri 08:00-18:00"]
-    for honour in (True, False):
-        fast = run_command(splunk_python, args, records, chunk_size=[1, 0, 99, 500], honour_required_fields=honour)
-        slow_session = run_command([splunk_python[0], str(slow)], args, records, chunk_size=[1, 0, 99, 500],
-                                   honour_required_fields=honour)
-        assert fast.returncode == 0 == slow_session.returncode, fast.stderr
-        assert fast.replies == slow_session.replies
-        assert len(fast.records) == len(records)
-        assert set(OUTPUT_FIELDS) <= set(fast.replies[-2][1][0])
-
-
-def test_lib_comes_first():
-    """The command under test runs on the vendored splunklib, as in Splunk."""
-    command_module()
-    assert sys.modules["splunklib"].__file__.startswith(str(REPO / "lib"))
-
 
 def test_the_latest_end_can_belong_to_an_earlier_day():
     """Monday's 23:00-22:00 (into Tuesday night) ends after Tuesday's 08:00-10:00; with
@@ -406,53 +244,6 @@ def test_the_latest_end_can_belong_to_an_earlier_day():
     check_fields(clock, [noon - 3600 * k for k in range(0, 60, 7)] + [noon + 3600 * k for k in range(0, 80, 9)], check)
     assert not check, check
 
-
-# --- Zone names at getinfo, without importing pytz ----------------------------------------------
-
-ZONEINFO = os.path.join(os.path.dirname(pytz.__file__), "zoneinfo")
-
-
-def zone_files():
-    found = set()
-    for folder, _, files in os.walk(ZONEINFO):
-        for name in files:
-            path = os.path.join(folder, name)
-            with open(path, "rb") as handle:
-                if handle.read(4) == b"TZif":
-                    found.add(os.path.relpath(path, ZONEINFO).replace(os.sep, "/"))
-    return found
-
-
-def test_every_zone_file_but_the_unlisted_is_a_pytz_zone():
-    """The invariant the getinfo shortcut rests on, for the pytz the engine runs on."""
-    assert zone_files() - engine_zones.UNLISTED_ZONE_FILES == set(pytz.all_timezones)
-
-
-ODD_SPELLINGS = [
-    "europe/berlin", "EUROPE/BERLIN", "Europe/berlin", "america/New_York", "Factory", "zone.tab", "tzdata.zi",
-    "iso3166.tab", "leapseconds", "Europe", "Europe/", "/Europe/Berlin", "Europe//Berlin", "Europe/Berlin/",
-    "../zoneinfo/UTC", "Europe/../UTC", "./UTC", "", "Mars/Base", "posixrules", "Europe/Berlin\n", " UTC",
-]
-
-
-def test_a_zone_file_name_is_pytz_s_own_spelling():
-    """Every pytz name is found as itself; nothing else is found (pytz's list decides those)."""
-    wrong = [s for s in pytz.all_timezones if engine_zones._zone_file_name(s, ZONEINFO) != s]
-    wrong += [s for s in ODD_SPELLINGS if engine_zones._zone_file_name(s, ZONEINFO) is not None]
-    assert not wrong
-
-
-@pytest.mark.parametrize("options", [{}, {"profile": "berlin", "tzfield": "team_tz"}, {"tz": "US/Eastern"},
-                                     {"tz": "+05:30"}])
-def test_getinfo_validates_zones_without_importing_pytz(options):
-    """prepare() checks a canonical zone name among pytz's zone files; pytz loads at execution."""
-    code = (
-        "import sys; sys.path.insert(0, sys.argv[1]); from offhours import Annotator, open_profiles; "
-        f"Annotator(open_profiles(sys.argv[2]), {options!r}); "
-        "assert 'pytz' not in sys.modules and 'offhours.clock' not in sys.modules, sorted(sys.modules)"
-    )
-    result = subprocess.run([sys.executable, "-c", code, str(REPO / "lib"), str(REPO)], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
 
 
 def test_a_span_turned_inside_out_counts_its_start_too():

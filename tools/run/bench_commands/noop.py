@@ -1,6 +1,6 @@
 """Bench fixture: a splunklib StreamingCommand that passes every record on unchanged.
 
-The baseline of ``make bench`` (tools/bench.py): what splunklib's record handling costs
+The baseline of ``make bench`` (tools/run/bench.py): what splunklib's record handling costs
 by itself. Set up as bin/ecrofhours.py is: the app's lib/ first on sys.path, no argv.
 """
 import os
