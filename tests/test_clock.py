@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 import oracle
 from conftest import REPO
+from offhours import OUTPUT_FIELDS
 from offhours import clock as clock_module
 from offhours import zones as engine_zones
 from offhours.calendar import Calendar, Closure, Workweek
@@ -37,7 +38,7 @@ ALL_ZONES = sorted(pytz.all_timezones)
 LO = -2147472000                                 # 1901-12-14T00:00:00Z
 HI = 4133980799                                  # 2100-12-31T23:59:59Z
 DAY = 86400
-LOCAL = (2, 3, 4)                                # local_time, local_hour, local_wday in a Clock's tuple
+LOCAL = tuple(OUTPUT_FIELDS.index(name) for name in ("local_time", "local_hour", "local_wday"))
 BOUNDED = settings(deadline=None, max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 SPECS = [
     "mon-fri 08:00-18:00",

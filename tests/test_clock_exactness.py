@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import oracle
+from offhours import OUTPUT_FIELDS
 from offhours import zones as engine_zones
 from offhours.calendar import Calendar, Closure, Workweek
 from offhours.clock import Clock
@@ -34,7 +35,8 @@ LO = -2147472000                                 # 1901-12-14T00:00:00Z
 HI = 4133980799                                  # 2100-12-31T23:59:59Z
 PYTZ_DATA_END = 2**31                            # 2038-01-19T03:14:08Z: pytz reads 32-bit data
 ALWAYS = "mon-sun 00:00-24:00"
-LOCAL = (2, 3, 4)                                # local_time, local_hour, local_wday in a Clock's tuple
+LOCAL = tuple(OUTPUT_FIELDS.index(name) for name in ("local_time", "local_hour", "local_wday"))
+LOCAL_TIME, MINUTES = OUTPUT_FIELDS.index("local_time"), OUTPUT_FIELDS.index("minutes_outside")
 BOUNDED = settings(deadline=None, max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -134,10 +136,10 @@ def test_monrovia_minute_split_by_its_1972_transition():
     """00:44:00-00:44:29Z is 00:00 local at -0:44 (pytz's rounding of -0:44:30); from 00:44:30Z
     Monrovia keeps GMT: one UTC minute, two local minutes 44 minutes apart."""
     clock = clock_for("Africa/Monrovia")
-    assert clock.values(63593069)[2] == "1972-01-07T00:00:29-00:44"
-    assert clock.values(63593070)[2] == "1972-01-07T00:44:30+00:00"
-    assert clock.values(63593040)[2] == "1972-01-07T00:00:00-00:44"
-    assert clock.values(63593099)[2] == "1972-01-07T00:44:59+00:00"
+    assert clock.values(63593069)[LOCAL_TIME] == "1972-01-07T00:00:29-00:44"
+    assert clock.values(63593070)[LOCAL_TIME] == "1972-01-07T00:44:30+00:00"
+    assert clock.values(63593040)[LOCAL_TIME] == "1972-01-07T00:00:00-00:44"
+    assert clock.values(63593099)[LOCAL_TIME] == "1972-01-07T00:44:59+00:00"
 
 
 @BOUNDED
@@ -239,7 +241,7 @@ def test_the_latest_end_can_belong_to_an_earlier_day():
     closures = {friday - 2: [Closure("Closed", 0)], friday - 1: [Closure("Closed", 0)]}
     clock = clock_for("UTC", "mon 23:00-22:00; tue 08:00-10:00", closures=closures)
     noon = friday * 86400 + 12 * 3600
-    assert clock.values(noon)[6] == clock.uncached(noon)[6] == str(62 * 60)
+    assert clock.values(noon)[MINUTES] == clock.uncached(noon)[MINUTES] == str(62 * 60)
     check = []
     check_fields(clock, [noon - 3600 * k for k in range(0, 60, 7)] + [noon + 3600 * k for k in range(0, 80, 9)], check)
     assert not check, check
@@ -254,7 +256,7 @@ def test_a_span_turned_inside_out_counts_its_start_too():
         return Clock(Calendar(parse_hours("02:30-03:00"), Workweek("IR"), {}), resolve_zone("America/St_Johns"),
                      "p", {})
 
-    assert clock().uncached(9957599)[6] == clock().values(9957599)[6] == "1"
+    assert clock().uncached(9957599)[MINUTES] == clock().values(9957599)[MINUTES] == "1"
     check = []
     check_fields(clock(), range(9954000, 9961200, 60), check)     # forwards across both boundaries
     check_fields(clock(), range(9961199, 9954000, -61), check)    # backwards, with fresh caches
