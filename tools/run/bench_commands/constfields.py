@@ -6,7 +6,7 @@ Set up as bin/ecrofhours.py is: the app's lib/ first on sys.path, no argv.
 import os
 import sys
 
-APP_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+APP_DIR = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))  # from tools/run/bench_commands/
 sys.path.insert(0, os.path.join(APP_DIR, "lib"))
 
 from splunklib.searchcommands import Configuration, StreamingCommand, dispatch  # noqa: E402
