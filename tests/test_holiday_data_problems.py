@@ -279,3 +279,27 @@ def test_a_bad_row_through_the_protocol(splunk_python, tmp_path):
     [message] = errors(broken)
     assert message.startswith(TYPO_MESSAGE)
     assert_user_safe(message, app)
+
+
+ORPHANS = ("profile,date,closes_at,name\nops,2021-12-24,,Offsite\nopps,2021-12-27,,Typo\n,2021-12-28,,Nobody\n"
+           "*,2021-12-31,,All\n")
+
+
+def test_closure_rows_no_profile_takes_are_named_in_a_warning(tmp_path):
+    """A misspelt or empty profile would otherwise make its closures vanish without a word."""
+    warnings = open_profiles(str(closures_app(tmp_path, ORPHANS))).warnings()
+    assert [w for w in warnings if CLOSURES in w] == [
+        f"lookups/{CLOSURES} line 3 names profile 'opps', which no profile source defines: its closures "
+        "apply to no search (use a profile's name, or * for every profile)",
+        f"lookups/{CLOSURES} line 4 names no profile: its closures apply to no search (use a profile's "
+        "name, or * for every profile)",
+    ]
+
+
+def test_closure_rows_no_profile_takes_warn_through_the_protocol(splunk_python, tmp_path):
+    app = closures_app(tmp_path, ORPHANS)
+    event = [{"_time": epoch("Europe/Berlin", 2021, 12, 24, 10)}]
+    session = run_command(command(splunk_python, app), ["profile=ops"], event, chunk_size=1)
+    assert session.returncode == 0 and session.records[0]["holiday_name"] == "Offsite"
+    orphans = [text for text in warnings_of(session) if CLOSURES in text]
+    assert len(orphans) == 2 and "'opps'" in orphans[0] and "names no profile" in orphans[1]

@@ -100,7 +100,7 @@ class HolidayCatalog:
         """
         if self._company is None:
             self._company = self._read_company_closures()
-        rows, problems = self._company
+        rows, problems, _ = self._company
         for applies_to, message in problems:
             if applies_to in (profile, ALL_PROFILES, None):
                 raise ValueError(message)
@@ -110,19 +110,28 @@ class HolidayCatalog:
                 closures.setdefault(number, []).append(closure)
         return closures
 
+    def closure_profiles(self):
+        """``{profile: first line}`` of the company closures lookup's rows (``*`` included),
+        so that a row for no profile, or for one that does not exist, can be reported."""
+        if self._company is None:
+            self._company = self._read_company_closures()
+        return self._company[2]
+
     def _read_company_closures(self):
-        """``(rows, problems)``: ``(profile, day number, Closure)`` of each good row, and
-        ``(profile, message)`` of each bad one (profile ``None``: the whole file is bad)."""
+        """``(rows, problems, lines)``: ``(profile, day number, Closure)`` of each good row,
+        ``(profile, message)`` of each bad one (profile ``None``: the whole file is bad), and
+        the first line of each profile named."""
         source = f"lookups/{COMPANY_CLOSURES}"
         path = os.path.join(self.lookups_dir, COMPANY_CLOSURES)
-        rows, problems = [], []
+        rows, problems, lines = [], [], {}
         try:
             with open(path, encoding="utf-8-sig", newline="") as handle:
                 reader = csv.DictReader(handle)
                 if not {"profile", "date"} <= set(reader.fieldnames or ()):
-                    return [], [(None, f"{source}: needs the columns profile, date (and closes_at, name)")]
+                    return [], [(None, f"{source}: needs the columns profile, date (and closes_at, name)")], {}
                 for row in reader:
                     profile = (row["profile"] or "").strip()
+                    lines.setdefault(profile, reader.line_num)
                     when = f"{row['date'] or ''} {row.get('closes_at') or ''}"
                     try:
                         number, closure = parse_closure(when, (row.get("name") or "").strip() or COMPANY_CLOSURE)
@@ -134,8 +143,8 @@ class HolidayCatalog:
         except FileNotFoundError:
             pass
         except UnicodeDecodeError:
-            return [], [(None, f"{source}: not UTF-8 text")]
-        return rows, problems
+            return [], [(None, f"{source}: not UTF-8 text")], {}
+        return rows, problems, lines
 
     def _holiday_rows(self, codes):
         """The holiday table's rows of the calendars ``codes``, without parsing the others.

@@ -16,7 +16,7 @@ import re
 
 from ._territories import TERRITORIES
 from .calendar import Calendar, Workweek, merge_closures, parse_closures
-from .holidays import calendars_missing_message
+from .holidays import ALL_PROFILES, COMPANY_CLOSURES, calendars_missing_message
 from .options import OptionError
 from .hours import parse_hours
 from .profile_lookup import SOURCE as PROFILE_LOOKUP_SOURCE
@@ -161,8 +161,15 @@ class ProfileBook:
         return setting.value if setting is not None else None
 
     def warnings(self):
-        """Problems that stop no search but must not pass unseen (the lookup's, the default's)."""
+        """Problems that stop no search but must not pass unseen (the lookup's, the default's,
+        closure rows that no profile takes)."""
         warnings = list(self._lookup.warnings)
+        known = set(self.names()) | {ALL_PROFILES}
+        for name, line in sorted(self._catalog.closure_profiles().items(), key=lambda item: item[1]):
+            if name not in known:
+                who = f"names profile {quote(name)}, which no profile source defines" if name else "names no profile"
+                warnings.append(f"lookups/{COMPANY_CLOSURES} line {line} {who}: its closures apply to no "
+                                f"search (use a profile's name, or * for every profile)")
         try:
             local = self._default_setting("local")
         except ProfileError:
