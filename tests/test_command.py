@@ -153,7 +153,7 @@ def test_only_ascii_space_and_digits_are_read_on_every_path(splunk_python, honou
     (["tz=EST"], [{"_time": str(T)}], "use America/New_York"),
     (["tzfield=zone"], [{"_time": str(T), "zone": "Etc/GMT+2"}] * 3, "write -02:00"),
     (["hours=mon-fri 08:00-08:00"], [{"_time": str(T)}], "runs 24 hours"),
-    (["timefield=eventTime"], [{"_time": str(T)}] * 4, "No event so far has the field 'eventTime'"),
+    (["timefield=eventTime"], [{"_time": str(T)}] * 4, "No event so far has a value in field 'eventTime'"),
 ])
 def test_valid_options_that_likely_mislead_warn_once(splunk_python, args, events_sent, fragment):
     session = run_command(splunk_python, args, events_sent, chunk_size=2)

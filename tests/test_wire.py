@@ -51,11 +51,6 @@ def test_a_nul_stand_in_is_a_character_the_text_lacks():
     assert wire.nul_stand_in("\0\ud800\ud801") == "\ud802"
 
 
-@pytest.mark.parametrize("value, read", [(None, None), ("x", "x"), (["a", "b"], "a"), ([], "")])
-def test_first_value_is_what_the_command_reads(value, read):
-    assert wire.first_value(value) == read
-
-
 def test_output_columns_keep_fields_already_present_in_place():
     assert wire.output_columns(["_time", "off_hours"], ("off_hours", "bh_tz")) == ["_time", "off_hours", "bh_tz"]
 

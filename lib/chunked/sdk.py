@@ -203,8 +203,8 @@ class AnnotatingCommand(CommandBase):
         """splunklib's records, annotated; then the search's warnings."""
         annotator = self.annotator
         for record in records:
-            values = annotator.values(*(wire.first_value(record.get(field)) if field else None
-                                        for field in annotator.input_fields))  # as annotated_rows reads them
+            values = annotator.record_values(*(record.get(field) if field else None
+                                               for field in annotator.input_fields))
             if not annotator.drops(values):
                 record.update(zip(annotator.output_fields, values))
                 yield record

@@ -95,14 +95,6 @@ def with_nul(value, stand_in):
     return [item.replace(stand_in, "\0") for item in value]
 
 
-def first_value(value):
-    """What the command reads of a field value splunklib hands over: a multivalue's first value
-    (as :func:`annotated_rows` reads ``__mv_`` cells); None when the field is absent."""
-    if isinstance(value, list):
-        return value[0] if value else ""
-    return value
-
-
 def output_columns(names, output_fields):
     """The reply's field names for input fields ``names``: those, then the output fields."""
     return names + [name for name in output_fields if name not in names]

@@ -19,14 +19,14 @@ never exceptions.
 """
 import os
 
+from .caching import remember
 from .conffile import merge_layers, read_conf_layers
 from .eventtime import TIME_UNITS, BadTime, is_epoch_seconds, parse_event_time
 from .holidays import COMPANY_CLOSURES, HolidayCatalog
-from .profile_lookup import PROFILE_LOOKUP, private_copies, read_profile_lookup
 from .options import PROFILE_OVERRIDES, OptionError, parse_bool
+from .profile_lookup import PROFILE_LOOKUP, private_copies, read_profile_lookup
 from .profiles import ProfileBook, ProfileError
 from .quoting import cut, quote
-from .caching import MAX_ENTRIES, remember
 from .text import trimmed
 from .zones import legacy_zone_note, resolve_zone
 
@@ -44,10 +44,12 @@ UNKNOWN_PROFILE = "unknown_profile"
 
 
 def _first_value(value):
-    """The text of a field value; a multivalue field's first value; None when absent."""
+    """What the command reads of a field value as splunklib hands it over: a multivalue
+    field's first value (as chunk rows read ``__mv_`` cells); None when absent. Values are
+    trimmed by :meth:`Annotator.values`."""
     if isinstance(value, list):
-        value = value[0] if value else ""
-    return None if value is None else trimmed(value)
+        return value[0] if value else ""
+    return value
 
 
 class Annotator:
@@ -84,7 +86,8 @@ class Annotator:
                 + unread
             )
         self.profile = book.compile(name, self._overrides)
-        self._profiles = {name: self.profile}
+        self._profiles = {name: self.profile}  # name -> Profile, or why it cannot be used
+        self._unknown_profiles = {}
         self._zones = {}
         self._warnings = list(book.warnings()) + list(self.profile.notes)
         self._days = {}  # local days shared by every clock (bounded in offhours.clock)
@@ -94,7 +97,7 @@ class Annotator:
         self._whole_seconds = self.timeunit in ("auto", "s")  # a short digit string is seconds
         self._data_years_noted = set()  # holiday calendars' data-years notes given to the search
         self._legacy_zones_noted = set()
-        self._events_without_timefield = 0  # no_time because the event lacks the field
+        self._events_without_timefield = 0  # no_time: the event has no value in the time field
         self._timefield_noted = False
         self._had_time_text = False  # some event had a time value, though a bad one
         self._warnings += self.profile.calendar.hours.notes
@@ -123,7 +126,7 @@ class Annotator:
         if self._events_without_timefield and not self._timefield_noted and not self._judged_a_time():
             self._timefield_noted = True
             self._warnings.append(
-                f"No event so far has the field {quote(self.timefield)} (timefield): all "
+                f"No event so far has a value in field {quote(self.timefield)} (timefield): all "
                 f"{self._events_without_timefield} are no_time. Check the field name, e.g. timefield=eventTime"
             )
         for profile in self._profiles.values():
@@ -135,12 +138,17 @@ class Annotator:
         return warnings
 
     def annotate(self, time_value, tz_value=None, profile_value=None):
-        """The output fields for one event's raw field values (``None`` when absent)."""
-        return dict(zip(OUTPUT_FIELDS, self.values(
+        """The output fields, by name, for one event's raw field values (``None`` when absent)."""
+        return dict(zip(OUTPUT_FIELDS, self.record_values(time_value, tz_value, profile_value)))
+
+    def record_values(self, time_value, tz_value=None, profile_value=None):
+        """:meth:`values` for field values as splunklib's records hold them (a multivalue is
+        a list; ``None`` when absent)."""
+        return self.values(
             _first_value(time_value),
             _first_value(tz_value) if self.tzfield is not None else None,
             _first_value(profile_value) if self.profilefield is not None else None,
-        )))
+        )
 
     def values(self, time_text, tz_text=None, profile_text=None):
         """The output fields, as a tuple in ``OUTPUT_FIELDS`` order, for one event's values
@@ -159,9 +167,8 @@ class Annotator:
         if time_text and self._whole_seconds and is_epoch_seconds(time_text):
             return clock.values(int(time_text))  # what parse_event_time reads it as: seconds
         text = trimmed(time_text) if time_text else ""
-        if not text:
-            if time_text is None:
-                self._events_without_timefield += 1
+        if not text:  # absent or empty: splunkd writes an absent field as an empty cell
+            self._events_without_timefield += 1
             return _undecidable(NO_TIME, clock.profile_name, clock.zone.name,
                                 f"no value in field {cut(self.timefield)}")
         try:
@@ -201,20 +208,19 @@ class Annotator:
     def _profile_named(self, name):
         """A compiled profile, or the reason (str) it cannot be used."""
         profile = self._profiles.get(name)
-        if profile is None:
-            if not self._book.has(name):  # a lookup: a name is never a path
-                profile = f"unknown profile {quote(name)}"
-            else:
-                try:
-                    profile = self._book.compile(name, self._overrides)
-                    self._warnings += profile.notes
-                except ValueError as error:
-                    profile = str(error)
-                    self._warnings.append(f"Profile {quote(name)} cannot be used: {error}")
-            if len(self._profiles) >= MAX_ENTRIES:
-                self._profiles.clear()  # hostile data with endless distinct values
-                self._profiles[self.profile.name] = self.profile
-            remember(self._profiles, name, profile)
+        if profile is not None:
+            return profile
+        if not self._book.has(name):  # a lookup: a name is never a path
+            # Unknown names are the data's, endless in hostile data: a bounded cache.
+            return self._unknown_profiles.get(name) or remember(
+                self._unknown_profiles, name, f"unknown profile {quote(name)}")
+        try:
+            profile = self._book.compile(name, self._overrides)
+            self._warnings += profile.notes
+        except ValueError as error:
+            profile = str(error)
+            self._warnings.append(f"Profile {quote(name)} cannot be used: {error}")
+        self._profiles[name] = profile  # bounded by the profiles the app defines; compiled once
         return profile
 
     def _zone_named(self, spelling):
@@ -237,7 +243,6 @@ class Annotator:
             if note:
                 self._legacy_zones_noted.add(zone.name)
                 self._warnings.append(note[:1].upper() + note[1:])
-
 
     def _judged_a_time(self):
         """Whether some event had a time value (judged, or bad_time)."""
