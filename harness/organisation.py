@@ -2,8 +2,12 @@
 
 The parameters below were written down before the rules' weights were tuned and are not changed
 to make a result pass (docs/DETECTIONS.md, "Measured on months nobody tuned for"). Organisation A
-(Berlin, New York, Tokyo; Saturday-Sunday weekend) is the one the weights were tuned on;
-organisation B (Tel Aviv, Riyadh, Cairo; Friday-Saturday weekend) was not used for tuning.
+(Berlin, New York, Tokyo; Saturday-Sunday weekend) is the one the weights were first tuned on.
+Organisation B (Tel Aviv, Riyadh, Cairo; Friday-Saturday weekend) was the untuned holdout until it
+failed; the scoring was then changed looking at A and B both, so B counts as used for tuning.
+Organisation C (Amman, Dhaka, London; Friday-Saturday weekend at the head office and in Dhaka,
+Saturday-Sunday in London) is the holdout that replaced it: its parameters were committed before
+any rule ran on it.
 
 What each organisation has, per seed (the seed only moves times, counts and addresses):
 
@@ -82,6 +86,10 @@ BUILDKIT = "buildkit/{version} containerd/v1.7.23"
 KANIKO = "kaniko/{version} go-containerregistry"
 CLI = "aws-cli/2.17.5 Python/3.11.9 Linux/6.5.0-1022-aws exe/x86_64.ubuntu.22 prompt/off command/ecr.put-image"
 SDK = "aws-sdk-go-v2/1.30.3 os/linux lang/go#1.22.5 md/GOOS#linux md/GOARCH#amd64 api/ecr#1.32.0"
+JIB = "jib {version} jib-maven-plugin Google-HTTP-Java-Client/1.44.2 (gzip)"
+BOTO3 = ("Boto3/1.34.131 md/Botocore#1.34.131 ua/2.0 os/linux#6.8.0-1009-aws md/arch#x86_64 lang/python#3.12.3 "
+         "md/pyimpl#CPython cfg/retry-mode#legacy Botocore/1.34.131")
+SKOPEO = "skopeo/1.15.1"
 CLOUD_RANGES = ("20.42", "20.81", "40.84", "52.225")
 """/16s of a large cloud provider's runner ranges the CI role's addresses rotate in."""
 
@@ -146,6 +154,8 @@ class Organisation:
     """(developer, repository, first day)."""
     attacks: tuple[Attack, ...]
     account: str = "111122223333"
+    ci_agent_versions: tuple[str, str] = ("v0.17.2", "v0.18.1")
+    """The CI agent's version before and from ``agent_upgrade``."""
 
     @property
     def evaluation_start(self) -> date:
@@ -248,7 +258,58 @@ ORGANISATION_B = Organisation(
                "Asia/Jerusalem", "91.219", SDK, "core/api"),
     ),
 )
-ORGANISATIONS = {"A": ORGANISATION_A, "B": ORGANISATION_B}
+
+ORGANISATION_C = Organisation(
+    name="C: Amman, Dhaka, London (Friday-Saturday weekend, London Saturday-Sunday; the holdout)",
+    start=date(2027, 2, 27),
+    default_profile="amman",
+    local_profiles=(
+        "[profile:amman]\nholidays = JO\nhours = workdays 09:00-17:00\nlocale = ar_JO\ntimezone = Asia/Amman\n\n"
+        "[profile:dhaka]\nholidays = BD\nhours = workdays 09:00-18:00\nlocale = bn_BD\ntimezone = Asia/Dhaka\n\n"
+        "[profile:london]\nholidays = GB-ENG\nhours = workdays 09:00-17:30\nlocale = en_GB\n"
+        "timezone = Europe/London\n"),
+    teams=(
+        Team("amman", "Asia/Amman", "JO", None, "me-central-1", (9.2, 16.6), (4, 5),
+             ("rami.haddad", "dina.khoury", "zaid.nasser", "lina.saleh", "omar.abbadi", "hala.masri",
+              "yousef.tamimi"),
+             ("shop/orders", "shop/catalog", "shop/payments-edge")),
+        Team("dhaka", "Asia/Dhaka", "BD", None, "ap-south-1", (9.5, 17.5), (4, 5),
+             ("tanvir.rahman", "nusrat.jahan", "farhan.ahmed", "sadia.islam", "arif.hossain"),
+             ("data/pipeline", "data/warehouse-sync", "mobile/bff")),
+        Team("london", "Europe/London", "GB", "ENG", "eu-west-2", (9.3, 17.2), (5, 6),
+             ("oliver.brown", "chloe.evans"),
+             ("partners/api", "partners/portal")),
+    ),
+    ci_role="bitbucket-ecr-push",
+    ci_provider="api.bitbucket.org/2.0/workspaces/souqtech/pipelines-config/identity/oidc",
+    ci_agent=JIB,
+    ci_agent_versions=("3.4.3", "3.4.4"),
+    ci_nightly_utc=20.5,
+    build_server="teamcity-ecr",
+    build_server_tz="Asia/Dhaka",
+    build_server_hour=23.0,
+    dst_change=date(2027, 3, 28),
+    agent_upgrade=date(2027, 4, 12),
+    on_call=(("zaid.nasser", "2027-03-12T03:30"), ("rami.haddad", "2027-03-30T02:40"),
+             ("tanvir.rahman", "2027-04-02T12:30"), ("chloe.evans", "2027-04-07T23:50"),
+             ("dina.khoury", "2027-04-13T04:10"), ("nusrat.jahan", "2027-04-20T01:15")),
+    release_day=date(2027, 4, 17),
+    release_team=1,
+    traveller=("sadia.islam", "Asia/Singapore", "103.6", date(2027, 4, 4)),
+    new_repository=("lina.saleh", "shop/recommendations", date(2027, 4, 6)),
+    attacks=(
+        Attack("CI role's credentials from a new network at an unusual hour", "bitbucket-ecr-push/bb-stolen",
+               ("2027-04-20T04:15", "2027-04-20T04:35"), "Asia/Amman", "5.188", BOTO3, "shop/orders",
+               "api.bitbucket.org/2.0/workspaces/souqtech/pipelines-config/identity/oidc"),
+        Attack("developer account at 03:00 local on a public holiday", "farhan.ahmed",
+               ("2027-04-14T03:00", "2027-04-14T03:40"), "Asia/Dhaka", "27.147", DOCKER.format(version="27.5.1"),
+               "data/pipeline"),
+        Attack("principal never seen before", "ecr-replicator",
+               ("2027-04-23T16:20", "2027-04-23T16:45", "2027-04-23T17:10"), "Asia/Amman", "146.70", SKOPEO,
+               "partners/api"),
+    ),
+)
+ORGANISATIONS = {"A": ORGANISATION_A, "B": ORGANISATION_B, "C": ORGANISATION_C}
 SEEDS = (1, 2, 3, 4, 5)
 
 
@@ -358,14 +419,14 @@ def _ci(build: _Builder) -> None:
         for number, repository in enumerate(ci_repositories[:5]):
             when = nightly + timedelta(minutes=4 * number + rand.randint(0, 3))
             build.add(session, when, first.tz, first.region, repository,
-                      build.address(rand.choice(CLOUD_RANGES)), build.agent(org.ci_agent, day, "v0.17.2", "v0.18.1"),
+                      build.address(rand.choice(CLOUD_RANGES)), build.agent(org.ci_agent, day, *org.ci_agent_versions),
                       "CI", federation=f"arn:aws:iam::{org.account}:oidc-provider/{org.ci_provider}")
         if day.weekday() not in first.weekend:
             for _ in range(rand.randint(1, 4)):  # merge builds during the working day
                 when = datetime.combine(day, time()) + timedelta(hours=rand.uniform(10, 17))
                 build.add(session, when.replace(tzinfo=zone(first.tz)), first.tz, first.region,
                           rand.choice(ci_repositories), build.address(rand.choice(CLOUD_RANGES)),
-                          build.agent(org.ci_agent, day, "v0.17.2", "v0.18.1"), "CI",
+                          build.agent(org.ci_agent, day, *org.ci_agent_versions), "CI",
                           federation=f"arn:aws:iam::{org.account}:oidc-provider/{org.ci_provider}")
             when = datetime.combine(day, time(), timezone.utc) + timedelta(minutes=30 + rand.randint(0, 9))
             for number in range(2):  # CodeBuild base images, by digest, relayed by AWS
@@ -393,7 +454,7 @@ def _release(build: _Builder, team: Team) -> None:
         for _ in range(2):
             when = datetime.combine(day, time()) + timedelta(hours=build.random.uniform(10, 15))
             build.add(developer, when, team.tz, team.region, team.repositories[0],
-                      build.address(f"{10}.{20 + team.developers.index(developer)}"),
+                      build.address(f"{10 + build.org.teams.index(team)}.{20 + team.developers.index(developer)}"),
                       build.agent(DOCKER, day, "27.3.1", "27.5.1"), "release")
 
 
@@ -770,11 +831,16 @@ def report(outcomes: Sequence[Outcome]) -> list[str]:
     return lines
 
 
+def runs_of(seeds: Sequence[int] = SEEDS) -> list[tuple[Organisation, int]]:
+    """What the demo and the slow test run: organisation A on every seed, B and C on the first."""
+    return [(ORGANISATION_A, seed) for seed in seeds] + [(ORGANISATION_B, seeds[0]), (ORGANISATION_C, seeds[0])]
+
+
 def run_all(reference: Path | None, seeds: Sequence[int] = SEEDS) -> list[Outcome]:
-    """Organisation A on every seed, organisation B on the first."""
-    runs = [(ORGANISATION_A, seed) for seed in seeds] + [(ORGANISATION_B, seeds[0])]
+    """Organisation A on every seed, organisations B and C on the first (:func:`runs_of`)."""
+    runs = runs_of(seeds)
     return [simulate(organisation, seed, reference) for organisation, seed in runs]
 
 
 __all__ = ["ORGANISATIONS", "Organisation", "Outcome", "acceptance", "report", "risk_events", "risk_notables",
-           "run_all", "simulate", "uploads_of"]
+           "run_all", "runs_of", "simulate", "uploads_of"]

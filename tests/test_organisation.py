@@ -11,8 +11,9 @@ import pytest
 
 from conftest import REPO
 from harness import organisation
-from harness.organisation import (ATTACK, BASELINES, DAY, ORGANISATION_A, ORGANISATION_B, RULES, Variants, acceptance,
-                                admin_files, between, category_of, counts, run_all, simulate, uploads_of)
+from harness.organisation import (ATTACK, BASELINES, DAY, ORGANISATION_A, ORGANISATION_B, ORGANISATION_C, RULES,
+                                Variants, acceptance, admin_files, between, category_of, counts, run_all, simulate,
+                                uploads_of)
 from harness.spl import App
 
 
@@ -35,7 +36,7 @@ def evaluation(org) -> float:
     return datetime.combine(org.evaluation_start, time(), timezone.utc).timestamp()
 
 
-@pytest.mark.parametrize("org", [ORGANISATION_A, ORGANISATION_B], ids=["A", "B"])
+@pytest.mark.parametrize("org", [ORGANISATION_A, ORGANISATION_B, ORGANISATION_C], ids=["A", "B", "C"])
 def test_the_organisation_has_what_its_parameters_state(org):
     uploads = uploads_of(org, 1)
     found = counts(uploads, org)
@@ -45,8 +46,14 @@ def test_the_organisation_has_what_its_parameters_state(org):
     tags = Variants.of(uploads).by_tag
     assert len(tags) == len(uploads)  # every upload has its own tag or digest
     assert uploads == uploads_of(org, 1) and uploads != uploads_of(org, 2)
-    agents = {upload.push.user_agent.split(" ")[0] for upload in uploads if upload.category == "CI"}
-    assert {"buildkit/v0.17.2", "buildkit/v0.18.1"} <= agents or {"kaniko/v0.17.2", "kaniko/v0.18.1"} <= agents
+    agents = {upload.push.user_agent for upload in uploads if upload.category == "CI"}
+    assert {org.ci_agent.format(version=version) for version in org.ci_agent_versions} <= agents
+    teams = {developer: team for team in org.teams for developer in team.developers}
+    for upload in uploads:  # everyone of a team pushes from its own networks, the traveller excepted
+        team = teams.get(upload.user)
+        if team and upload.category in ("release", "on-call") and upload.user != org.traveller[0]:
+            home = f"{10 + org.teams.index(team)}.{20 + team.developers.index(upload.user)}."
+            assert upload.push.source.startswith(home), upload
 
 
 def test_the_criteria_hold_for_organisation_a_seed_1(outcome):
