@@ -1,10 +1,11 @@
 """The per-day cache of :class:`offhours.clock.Clock` is exact, and bounded.
 
 A Clock works out once per local day and UTC offset what every instant of that day shares
-(date text, offset text, weekday, holiday name, where each reason starts), keeps the fields of
-the last minute it judged, and keeps the last few off-hours gaps (``minutes_outside`` windows),
-each reused on the local days :func:`offhours.verdict.window_covers` allows. Checked here, in the
-style of ``tests/test_clock_exactness.py`` for the minute cache:
+(date text, offset text, weekday, holiday name, where each reason starts), keeps the off-hours
+gap (``minutes_outside`` window) each stretch of one reason met, the last few gaps, each reused
+on the local days :func:`offhours.verdict.window_covers` allows, and, shared by the clocks of one
+calendar in every zone, each gap as found in wall time, moved to a zone where its offset holds
+over the whole scan. Checked here, in the style of ``tests/test_clock_exactness.py``:
 
 - every field of every zone in pytz (``all_timezones``) around each of its transitions from
   1901-12-14 to 2100 equals the uncached engine (:meth:`Clock.uncached`, i.e.
@@ -14,6 +15,7 @@ style of ``tests/test_clock_exactness.py`` for the minute cache:
 - random walks (seconds, minutes, hours, days, back and forth), over one clock and over several
   interleaved clocks, equal the uncached engine;
 - a gap's window reused on another local day gives the uncached ``minutes_outside`` of that day;
+- a gap is scanned once in wall time for forty zones, not once in each;
 - every cache stays within its bound.
 """
 import random
@@ -236,6 +238,37 @@ def test_a_weekend_gap_is_found_once_for_its_days():
         clock_module.outside_window = real
     assert not failures, failures
     assert len(calls) == 2, calls
+
+
+def test_a_gap_is_scanned_once_in_wall_time_for_many_zones():
+    """Ten zones on one calendar through a fortnight with daylight-saving changes in it (late
+    March 2025): every field equals the uncached engine; the gaps are scanned in wall time once
+    for all zones, and in a zone's own instants only where an offset change lies within the
+    scan's reach (Berlin, Sydney, Lord Howe, Chatham), far fewer scans than a gap per zone and
+    day."""
+    calendar = holiday_calendar()
+    names = ["Europe/Berlin", "America/New_York", "Asia/Tokyo", "Australia/Sydney", "Asia/Kolkata",
+             "Asia/Kathmandu", "Australia/Lord_Howe", "Pacific/Chatham", "America/St_Johns", "Africa/Lagos"]
+    days, calls = {}, []
+    clocks = [Clock(calendar, resolve_zone(name), "p", days) for name in names]
+    real = clock_module.outside_window
+
+    def counted(*args):
+        calls.append(args[1].name)
+        return real(*args)
+
+    clock_module.outside_window = counted
+    try:
+        failures = []
+        for t in range(1742515200, 1742515200 + 14 * DAY, 1800):  # 2025-03-21, half-hourly
+            for clock in clocks:
+                check(clock, [t], failures)
+    finally:
+        clock_module.outside_window = real
+    assert not failures, failures[:10]
+    in_wall_time = calls.count("UTC")
+    assert in_wall_time <= 2 * 14, in_wall_time  # a gap before and after each day's hours, at most
+    assert 0 < len(calls) - in_wall_time and len(calls) < len(names) * 14 / 2, calls
 
 
 # --- Bounds -----------------------------------------------------------------------------------------

@@ -1,6 +1,9 @@
-"""The command's own chunk rows (lib/chunked) are the bytes splunklib's record reading and writing
-would give: multivalues, quotes, newlines, ``$``, short and long rows, output fields already
-present, ``only=true``, NUL, bodies it leaves to splunklib; in process and as splunkd runs it."""
+"""The command's own chunk rows (lib/chunked) are the records splunklib's record reading and writing
+would give, as splunkd reads them (same metadata, same rows, same fields and values; the columns
+may be laid out otherwise): multivalues, quotes, newlines, ``$``, short and long rows, output
+fields already present, ``only=true``, NUL, bodies it leaves to splunklib; in process and as
+splunkd runs it."""
+import csv
 import functools
 import importlib.util
 import io
@@ -17,7 +20,8 @@ from offhours import OUTPUT_FIELDS
 from chunked import wire as rows
 from offhours import zones as engine_zones
 from chunked.wire import lines
-from harness.scpv2 import encode_chunk, encode_records, getinfo_metadata, make_searchinfo, read_chunk, run_command
+from harness.scpv2 import (decode_records, encode_chunk, encode_records, getinfo_metadata, make_searchinfo,
+                           read_chunk, run_command)
 
 pytz = engine_zones.pytz  # the pytz the engine runs on
 
@@ -61,6 +65,15 @@ def replies(data):
     return found
 
 
+def as_splunkd_reads(data):
+    """Each reply of a session as splunkd takes it in: its metadata and its records, a field
+    by name (column order aside), a one-value multivalue as that value (Splunk holds both
+    the same way)."""
+    return [(metadata, [{name: value[0] if isinstance(value, list) and len(value) == 1 else value
+                         for name, value in record.items()} for record in decode_records(body)])
+            for metadata, body in replies(data)]
+
+
 text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12) | st.sampled_from(
     ["", "$", "$$", 'a "q" b', "x,y", "line\nbreak", "cr\r\nlf", " 1629328650 ", "1629328650", "1629328650.5",
      "Europe/Berlin", "europe/berlin", "+05:30", "Mars/Base", "berlin", "nope", "2021-08-18T23:17:30Z",
@@ -91,10 +104,10 @@ ARGS = [[], ["tzfield=zone"], ["tzfield=zone", "profilefield=team", "only=true"]
 @settings(deadline=None, max_examples=150, suppress_health_check=[HealthCheck.too_slow])
 @given(args=st.sampled_from(ARGS), bodies=st.lists(chunk_bodies(), min_size=1, max_size=3), by_line=st.booleans(),
        nul_stand_in=st.booleans())
-def test_rows_are_the_bytes_splunklib_would_write(args, bodies, by_line, nul_stand_in):
+def test_rows_are_the_records_splunklib_would_write(args, bodies, by_line, nul_stand_in):
     """The row fast path against splunklib's own records, read here by Python 3.11+'s csv,
     which takes NUL as it is. With ``nul_stand_in`` both of the command's paths read NUL as
-    they must on Python 3.9, and still write exactly those bytes."""
+    they must on Python 3.9, and still write those records."""
     saved = rows._SMALL_TEXT, rows.CSV_READS_NUL
     rows._SMALL_TEXT = 0 if by_line else saved[0]  # big bodies are read line by line
     rows.CSV_READS_NUL = not nul_stand_in
@@ -102,7 +115,8 @@ def test_rows_are_the_bytes_splunklib_would_write(args, bodies, by_line, nul_sta
         fast, generic = reply_bytes(args, bodies), reply_bytes(args, bodies, fast=False)
     finally:
         rows._SMALL_TEXT, rows.CSV_READS_NUL = saved
-    assert fast == generic == reply_bytes(args, bodies, fast=False)
+    assert generic == reply_bytes(args, bodies, fast=False)  # splunklib's own bytes are stable
+    assert as_splunkd_reads(fast) == as_splunkd_reads(generic)
     assert replies(fast)[-1][0].get("finished") is True
 
 
@@ -120,13 +134,26 @@ def test_big_bodies_are_split_into_lines_as_stringio_does(body):
     b"_time,zone,__mv__time,__mv_zone\n1629328650\n1629328650,UTC,,\n",   # a short first row
     b"_time,zone,__mv__time,__mv_zone\n1629328650,UTC,,\n1629328651\n",   # a short later row
     b"_time,__mv__time\n\"1629328650\n0\",$1629328650$;$0$\n",  # a multivalue time
-    b"_time,__mv__time\n1629328650,$bad\n",                     # an __mv_ cell splunklib cannot decode
     b"_time,tags,__mv__time,__mv_tags\n1629328650,a,,$a$\n",   # a one-value multivalue
     b"_time,off_hours,__mv__time,__mv_off_hours\n1629328650,x,,$a$;$b$\n",  # an output field present
 ])
 def test_unusual_bodies_match_splunklib(body):
     for args in (["tzfield=zone"], ["only=true"]):
-        assert reply_bytes(args, [body]) == reply_bytes(args, [body], fast=False), (args, body)
+        fast, generic = reply_bytes(args, [body]), reply_bytes(args, [body], fast=False)
+        assert as_splunkd_reads(fast) == as_splunkd_reads(generic), (args, body)
+
+
+def test_an_undecodable_multivalue_comes_back_as_splunkd_sent_it():
+    """An ``__mv_`` cell splunklib cannot decode: splunklib reads the field as no value and
+    writes it back empty; the command's rows give splunkd its cells back untouched, and the
+    same judgement (the first of no values: no_time)."""
+    body = b"_time,__mv__time\n1629328650,$bad\n"
+    fast, generic = replies(reply_bytes([], [body])), replies(reply_bytes([], [body], fast=False))
+    [(_, fast_rows)], [(_, generic_rows)] = fast[1:], generic[1:]
+    fast_row, generic_row = (dict(zip(*csv.reader(io.StringIO(rows.decode())))) for rows in (fast_rows, generic_rows))
+    assert (fast_row["_time"], fast_row["__mv__time"]) == ("1629328650", "$bad")
+    assert generic_row["_time"] == "" and fast_row["off_hours_reason"] == "no_time"
+    assert {name: fast_row[name] for name in OUTPUT_FIELDS} == {name: generic_row[name] for name in OUTPUT_FIELDS}
 
 
 SLOW_COMMAND = """

@@ -14,6 +14,7 @@ releases (``_pending_record_count`` was ``_record_count`` in splunk-sdk 1.6), so
 """
 import contextlib
 import csv
+import gc
 import os
 import sys
 
@@ -198,6 +199,8 @@ class AnnotatingCommand(CommandBase):
     """
 
     annotator = None
+    _frozen = False  # whether the first chunk froze what start-up made (gc.freeze)
+    _appended_cells = None  # the search's chunk.wire.AppendedCells, by the read fields a chunk has
 
     def annotated_records(self, records):
         """splunklib's records, annotated; then the search's warnings."""
@@ -226,6 +229,11 @@ class AnnotatingCommand(CommandBase):
                 for record in records)
 
     def _execute_chunk_v2(self, process, chunk):
+        if not self._frozen:
+            # What start-up made (modules, profiles, calendars) lives as long as the search:
+            # the collector need not walk it again at every collection of the events' objects.
+            gc.freeze()
+            self._frozen = True
         if not USE_PRIVATE:
             return super()._execute_chunk_v2(process, chunk)
         try:
@@ -242,27 +250,49 @@ class AnnotatingCommand(CommandBase):
         return None
 
     def _write_rows(self, body):
-        """Annotate a chunk's rows into the record writer; False (nothing written) to decline."""
+        """Annotate a chunk's rows into the record writer; False (nothing written) to decline.
+
+        Rows go out in splunkd's own layout with the output fields appended
+        (:func:`chunked.wire.appended_rows`); where that declines (an output field already
+        present, a row of another width), as a dictionary-based command would write them
+        (:func:`chunked.wire.annotated_rows`); where that declines too, through splunklib.
+        """
         writer = self._record_writer
         if writer._fieldnames is not None or writer.custom_fields:
             return False
-        reader = wire.csv_rows(body, CSV_DIALECT)
-        header, first = next(reader, None), next(reader, None)
+        buffer = writer._buffer
+        mark = buffer.tell()
+        multivalues = "$" in body  # every non-empty __mv_ cell has one
+        for layout in (self._appended_layout, self._annotated_layout):
+            reader = wire.csv_rows(body, CSV_DIALECT)
+            header = next(reader, None)
+            names = wire.plain_columns(header) if header is not None else None
+            if names is None:
+                return header is None or next(reader, None) is None  # no records: splunklib writes nothing
+            counter = [0]
+            try:
+                writer._writer.writerows(layout(reader, names, counter, multivalues))
+            except wire.Decline:
+                buffer.seek(mark)
+                buffer.truncate()
+                continue
+            if counter[0]:
+                writer._fieldnames = wire.output_columns(names, self.annotator.output_fields)
+                writer._pending_record_count += counter[0]
+            return True
+        return False
+
+    def _appended_layout(self, reader, names, counter, multivalues):
+        if self._appended_cells is None:
+            self._appended_cells = {}
+        return wire.appended_rows(self.annotator, reader, names, StreamingCommand._decode_list, counter,
+                                  self._appended_cells, multivalues)
+
+    def _annotated_layout(self, reader, names, counter, multivalues):
+        first = next(reader, None)
         if first is None:
-            return True  # no records: splunklib writes nothing either
-        names = wire.plain_columns(header)
-        if names is None:
-            return False
-        counter = [0]
-        rows = wire.annotated_rows(self.annotator, first, reader, names, StreamingCommand._decode_list, counter)
-        try:
-            writer._writer.writerows(rows)
-        except wire.Decline:
-            return False  # raised before the first row
-        if counter[0]:
-            writer._fieldnames = wire.output_columns(names, self.annotator.output_fields)
-            writer._pending_record_count += counter[0]
-        return True
+            return ()
+        return wire.annotated_rows(self.annotator, first, reader, names, StreamingCommand._decode_list, counter)
 
 
 def report_gone(command, gone):

@@ -24,6 +24,9 @@ import csv
 import sys
 from io import StringIO
 from itertools import chain
+from operator import itemgetter
+
+from offhours.caching import MAX_KEY_LENGTH, remember
 
 
 MV_PREFIX = "__mv_"
@@ -152,6 +155,145 @@ def annotated_rows(annotator, first, rest, names, decode, counter):
             header = None
         counter[0] += 1
         yield row
+
+
+def appended_rows(annotator, rows, names, decode, counter, caches, multivalues=True):
+    """The reply's header, then each record kept (``annotator.only``) as splunkd sent it with
+    the output fields appended, for the rows ``rows`` under the columns ``names``;
+    ``counter[0]`` counts the rows (header excluded). ``caches`` (a dict kept for the whole
+    search) holds the :class:`AppendedCells` of each set of read fields the chunks have;
+    ``multivalues=False`` says no ``__mv_`` cell of the chunk holds anything (its text has
+    no ``$``), so read fields need no check.
+
+    The layout splunkd itself writes: the input's plain columns and ``__mv_`` columns as they
+    came (a multivalue keeps the very bytes splunkd sent), then the output fields and their
+    (empty) ``__mv_`` columns. The output fields are looked up by the cells the annotator
+    reads (:class:`AppendedCells`), so an event whose time, zone and profile cells were met
+    just before costs a dictionary lookup. The first :data:`SAMPLE` rows of a chunk decide
+    whether its other rows use that cache: where nearly every lookup misses (each event in a
+    second of its own), they skip it.
+
+    Raises :class:`Decline` when an output field is among ``names`` (it keeps its own column:
+    :func:`annotated_rows`) or at a row of another width than the header's, possibly after
+    rows out: the caller discards them.
+    """
+    if any(name in names for name in annotator.output_fields):
+        raise Decline
+    n = len(names)
+    width = 2 * n
+    read = [names.index(field) if field in names else -1 for field in annotator.input_fields]
+    plain_at = [at for at in read if at >= 0]
+    present = tuple(at >= 0 for at in read)
+    appended = caches.get(present)
+    if appended is None:
+        appended = caches[present] = AppendedCells(annotator, present)
+    output = list(annotator.output_fields)
+    header = names + [MV_PREFIX + name for name in names] + output + [MV_PREFIX + name for name in output]
+    # The key: a text for one read field, a tuple for several; () when the chunk has none.
+    key = itemgetter(*plain_at) if plain_at else (lambda row: ())
+    multi = itemgetter(*[n + at for at in plain_at]) if plain_at and multivalues else None
+    no_multi = "" if len(plain_at) == 1 else ("",) * len(plain_at)
+    out = [""] * (width + 2 * len(output))  # one list, refilled for each row
+    end = width + len(output)  # the output fields' __mv_ cells after them stay empty
+    lookup, misses, seen, count = appended.__getitem__, appended.misses, 0, 0
+    for row in rows:
+        if len(row) != width:
+            raise Decline
+        if multi is None or multi(row) == no_multi:
+            cells = lookup(key(row))
+        else:  # a read field with several values: its first is read
+            cells = appended.of_texts(first_values(row, read, n, decode))
+        seen += 1
+        if seen == SAMPLE and appended.misses - misses > SAMPLE * 3 // 4:
+            lookup = appended.cells  # the cache hardly ever hits: compute every row's
+        if cells is None:  # dropped by only=true
+            continue
+        if not count:
+            yield header
+        count += 1
+        out[:width] = row
+        out[width:end] = cells
+        yield out
+    counter[0] = count
+
+
+def first_values(row, read, n, decode):
+    """What the command reads of the fields at columns ``read`` (-1: absent, None) of a row of
+    ``n`` fields: a multivalue field's first value."""
+    texts = []
+    for at in read:
+        if at < 0:
+            texts.append(None)
+        elif row[n + at]:
+            items = decode(row[n + at])
+            texts.append(items[0] if items else "")
+        else:
+            texts.append(row[at])
+    return texts
+
+
+# Rows at the start of each chunk that go through the cache, to see whether it hits.
+SAMPLE = 256
+# Cells remembered per chunk layout. A search's events come in time order, so an event's
+# second (and zone) repeat in runs: a few recent ones give every hit a larger cache gives.
+# A larger one costs peak memory: 1,024 entries added 6 MiB of RSS on Python 3.9 (each entry,
+# made among the rows, keeps allocator pages from being reused).
+REMEMBERED = 128
+
+
+class AppendedCells(dict):
+    """The output fields :func:`appended_rows` appends to a row (a tuple), by the cells of
+    the read fields ``present`` in a chunk (a text for one field, else a tuple); None for a
+    row that ``only=true`` drops; :attr:`cells` computes them, uncached.
+
+    Bounded as every per-value cache (:func:`offhours.caching.remember`), to
+    :data:`REMEMBERED` entries: emptied when full, and a key holding a cell longer than a
+    real value is never kept. ``misses`` counts the lookups that missed.
+    """
+
+    __slots__ = ("_annotator", "_present", "misses", "cells")
+
+    def __init__(self, annotator, present):
+        super().__init__()
+        self._annotator = annotator
+        self._present = present
+        self.misses = 0
+        values = self._values_of_key(annotator, present)
+        if annotator.only:
+            drops = annotator.drops
+            self.cells = lambda key: _kept(values(key), drops)
+        else:
+            self.cells = values  # the fields of a key, None when only=true drops them
+
+    @staticmethod
+    def _values_of_key(annotator, present):
+        """The annotator's output fields for a key, as directly as its layout allows."""
+        if present == (True, False, False):
+            return annotator.time_values  # the key is the time's text
+        if present == (True, True, False):
+            values = annotator.values
+            return lambda key: values(*key)  # the time's and the zone's text
+
+        def values_of(key):
+            parts = iter((key,) if type(key) is str else key)
+            return annotator.values(*[next(parts) if there else None for there in present])
+        return values_of
+
+    def of_texts(self, texts):
+        """The fields for the read fields' values ``texts`` (None: absent)."""
+        return _kept(self._annotator.values(*texts), self._annotator.drops)
+
+    def __missing__(self, key):
+        self.misses += 1
+        cells = self.cells(key)
+        if type(key) is str or max(map(len, key), default=0) <= MAX_KEY_LENGTH:
+            remember(self, key, cells, REMEMBERED)  # a text key: remember checks its length
+        return cells
+
+
+def _kept(values, drops):
+    """``values``, or None when ``drops`` says ``only=true`` leaves the event out."""
+    return None if drops(values) else values
 
 
 def _multivalues(plain, multi, decode):

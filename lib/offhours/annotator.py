@@ -97,7 +97,7 @@ class Annotator:
         self._whole_seconds = self.timeunit in ("auto", "s")  # a short digit string is seconds
         self._data_years_noted = set()  # holiday calendars' data-years notes given to the search
         self._legacy_zones_noted = set()
-        self._events_without_timefield = 0  # no_time: the event has no value in the time field
+        self._met_no_time = False  # some event had no value in the time field (no_time)
         self._timefield_noted = False
         self._had_time_text = False  # some event had a time value, though a bad one
         self._warnings += self.profile.calendar.hours.notes
@@ -123,11 +123,11 @@ class Annotator:
 
     def take_warnings(self):
         """Messages for the search's user collected since the last call (once each)."""
-        if self._events_without_timefield and not self._timefield_noted and not self._judged_a_time():
+        if self._met_no_time and not self._timefield_noted and not self._judged_a_time():
             self._timefield_noted = True
             self._warnings.append(
-                f"No event so far has a value in field {quote(self.timefield)} (timefield): all "
-                f"{self._events_without_timefield} are no_time. Check the field name, e.g. timefield=eventTime"
+                f"No event so far has a value in field {quote(self.timefield)} (timefield): every one is "
+                "no_time. Check the field name, e.g. timefield=eventTime"
             )
         for profile in self._profiles.values():
             for note in [] if isinstance(profile, str) else profile.calendar.take_notes():
@@ -161,14 +161,25 @@ class Annotator:
             if clock is None:
                 clock = remember(self._clock_by_zone_value, tz_text, self._clock_for(tz_text, None))
         else:
-            clock = self._clock or self._clock_for(None, None)
+            return self.time_values(time_text)
         if type(clock) is tuple:
             return clock  # unknown profile or bad zone
         if time_text and self._whole_seconds and is_epoch_seconds(time_text):
             return clock.values(int(time_text))  # what parse_event_time reads it as: seconds
+        return self._parsed_time_values(clock, time_text)
+
+    def time_values(self, time_text):
+        """:meth:`values` of an event with no zone or profile value (the search's profile in
+        its own zone): the most common case, made short."""
+        clock = self._clock or self._clock_for(None, None)
+        if time_text and self._whole_seconds and is_epoch_seconds(time_text):
+            return clock.values(int(time_text))
+        return self._parsed_time_values(clock, time_text)
+
+    def _parsed_time_values(self, clock, time_text):
         text = trimmed(time_text) if time_text else ""
         if not text:  # absent or empty: splunkd writes an absent field as an empty cell
-            self._events_without_timefield += 1
+            self._met_no_time = True
             return _undecidable(NO_TIME, clock.profile_name, clock.zone.name,
                                 f"no value in field {cut(self.timefield)}")
         try:

@@ -4,23 +4,18 @@ Per event, :func:`~offhours.verdict.judge` finds the offset, the day plan, the r
 ``minutes_outside`` and formats the local time. Most of that is the same for every instant
 of one local day at one UTC offset, so a :class:`Clock` works it out once per such *day*
 (a :class:`LocalDay`: the date text, weekday, holiday name, offset text, where each reason
-starts, and the off-hours gaps met so far) and keeps, besides, the fields of the last UTC
-minute it judged. An instant of that minute costs a tuple and a string join; another
-instant of the same day, arithmetic on seconds and a lookup among a few boundaries:
+starts, and the off-hours gap met in each stretch of one reason). Another instant of that day
+costs arithmetic on seconds, a bisection among the day's few boundaries and a string join:
 
 - pytz's offsets are whole minutes (the zone is checked; otherwise every event takes the
-  uncached path), so a UTC minute is one local wall minute and the local second is
-  ``utc % 60``;
-- business intervals, closures and so every reason boundary fall on whole wall minutes, so
-  a minute has one reason, found by bisection among the day's boundaries;
+  uncached path), so the local wall time is the day's midnight plus whole seconds;
 - a transition may fall inside a minute (Africa/Monrovia at 00:44:30 UTC in 1972; many
   zones' first transition from local mean time): the day ends there, and the rest of the
   minute belongs to the next one;
-- span boundaries are whole UTC minutes, so ``minutes_outside`` (rounded up) takes one
-  value at the minute's first second and another at all of its later seconds; it comes from
-  the nearest span end before the instant and start after it, which stay the same across
-  an off-hours gap (:func:`~offhours.verdict.outside_window`): the last few gaps are kept,
-  each for the local days it decides (:func:`~offhours.verdict.window_covers`).
+- ``minutes_outside`` comes from the nearest span end before the instant and start after it,
+  which stay the same across an off-hours gap (:func:`~offhours.verdict.outside_window`):
+  each stretch keeps the gap it met, and the clock the last few gaps, each for the local days
+  it decides (:func:`~offhours.verdict.window_covers`), since a night gap spans two days.
 
 Days of a search's clocks are kept in one bounded dict (:data:`MAX_CACHED_DAYS`), so instants
 that come back to earlier days (interleaved sources) find them again; so is what a day is in
@@ -45,6 +40,7 @@ from .verdict import (
     BUSINESS_HOURS, WEEKDAY_NAMES, format_offset, judge, minutes_between, outside_window, reason_at,
     window_covers,
 )
+from .zones import resolve_zone
 
 _DAY = 86400
 _SECONDS = tuple(f"{second:02d}" for second in range(60))
@@ -65,6 +61,18 @@ _MAX_GAPS = 8
 # Days more that a gap's scan goes out, so that its window also decides the neighbouring
 # local days (a night gap spans two).
 _GAP_MARGIN = 1
+_NOT_SHARED = object()  # a wall-time window that does not hold in a zone (an offset change near)
+
+
+def _wall_clock():
+    """The zone whose instants are wall times: UTC."""
+    global _WALL
+    if _WALL is None:
+        _WALL = resolve_zone("UTC")
+    return _WALL
+
+
+_WALL = None
 
 
 def _segments(calendar, plan, previous, number):
@@ -91,77 +99,69 @@ def _segments(calendar, plan, previous, number):
 class LocalDay:
     """What the instants ``[lo, hi)`` share: one local day at one UTC offset."""
 
-    __slots__ = ("lo", "hi", "number", "midnight", "date_text", "suffix", "tail", "starts", "reasons")
+    __slots__ = ("lo", "hi", "since", "until", "number", "midnight", "date_text", "suffix", "weekday",
+                 "holiday_name", "starts", "reasons", "windows", "wall_windows")
 
-    def __init__(self, lo, hi, number, midnight, date_text, suffix, tail, starts, reasons):
+    def __init__(self, lo, hi, since, until, number, midnight, common, suffix):
+        date_text, tail, starts, reasons, wall_windows = common
         self.lo, self.hi = lo, hi          # UTC instants
+        self.since, self.until = since, until  # UTC instants between which the day's offset is in force
         self.number = number               # day number (days since 1970-01-01, local)
         self.midnight = midnight           # UTC instant of this day's local midnight at this offset
         self.date_text = date_text         # "YYYY-MM-DDT"
         self.suffix = suffix               # "+HH:MM"
-        self.tail = tail                   # (weekday, holiday name)
+        self.weekday, self.holiday_name = tail
         self.starts = starts               # seconds from midnight at which each reason starts
         self.reasons = reasons
+        self.windows = [None] * len(starts)  # the off-hours gap met in each reason's stretch, once found
+        self.wall_windows = wall_windows   # the same in wall time, shared by the calendar's clocks in all zones
 
 
 class Clock:
     """Output fields (``OUTPUT_FIELDS`` order, a tuple of strings) of instants under one
     profile's ``calendar`` in ``zone``; ``days`` is a dict shared by a search's clocks."""
 
-    __slots__ = ("calendar", "zone", "profile_name", "_days", "_exact", "_day", "_names", "_gaps",
-                 "_lo", "_hi", "_base", "_head", "_prefix", "_suffix", "_tail", "judged")
+    __slots__ = ("calendar", "zone", "profile_name", "_zone_name", "_days", "_exact", "_day", "_gaps", "judged")
 
     def __init__(self, calendar, zone, profile_name, days):
         self.calendar = calendar
         self.zone = zone
         self.profile_name = profile_name
+        self._zone_name = zone.name
         self._days = days
         self._exact = None  # decided on first use: whether the zone's offsets are whole minutes
         self._day = None    # the LocalDay of the last instant judged
-        self._names = (profile_name, zone.name, "")
         self._gaps = []     # (low, high, day number, window) of outside_window, the latest first
-        self._lo = self._hi = 0  # instants [lo, hi) of one minute that share their fields: none yet
         self.judged = False  # whether any instant has been judged
 
     def values(self, utc):
         """The output fields of epoch second ``utc``."""
-        if self._lo <= utc < self._hi:
-            return self._head + (self._prefix + _SECONDS[utc - self._base] + self._suffix,) + self._tail
-        return self._minute(utc)
-
-    def _minute(self, utc):
-        """The fields of ``utc``, kept for the next instants of its minute that share them:
-        the minute's first second, or its later seconds."""
-        self.judged = True
         day = self._day
         if day is None or not day.lo <= utc < day.hi:
             day = self._local_day(utc)
             if day is None:
                 return self.uncached(utc)
-        base = utc - utc % 60
-        if utc == base:
-            lo, hi = utc, utc + 1
-        else:
-            lo, hi = base + 1, base + 60
-            if lo < day.lo:
-                lo = day.lo
-            if hi > day.hi:
-                hi = day.hi
-        second = base - day.midnight  # of the local day, at the minute's start
-        reason = day.reasons[bisect_right(day.starts, second) - 1]
+        second = utc - day.midnight  # of the local day
+        stretch = bisect_right(day.starts, second) - 1
+        reason = day.reasons[stretch]
         if reason is BUSINESS_HOURS:
-            head, minutes = ("0", reason), "0"
+            off_hours = minutes = "0"
         else:
-            head, minutes = ("1", reason), self._minutes(day, lo)
-        prefix = day.date_text + _MINUTES[second // 60]
-        tail = (_HOURS[second // 3600],) + day.tail + (minutes,) + self._names
-        self._lo, self._hi, self._base, self._head, self._prefix, self._suffix, self._tail = (
-            lo, hi, base, head, prefix, day.suffix, tail)
-        return head + (prefix + _SECONDS[utc - base] + day.suffix,) + tail
+            off_hours = "1"
+            window = day.windows[stretch]
+            if window is None or not window[2] <= utc < window[3]:
+                window = self._window(day, stretch, utc)
+                if window is not None:
+                    day.windows[stretch] = window
+            minutes = minutes_between(utc, window)
+        return (off_hours, reason, day.date_text + _MINUTES[second // 60] + _SECONDS[second % 60] + day.suffix,
+                _HOURS[second // 3600], day.weekday, day.holiday_name, minutes, self.profile_name, self._zone_name,
+                "")
 
     def _local_day(self, utc):
         """The :class:`LocalDay` holding ``utc`` (found or made), or None for a zone whose
         offsets are not whole minutes (judged uncached)."""
+        self.judged = True
         if self._exact is None:
             self._exact = self.zone.whole_minutes
         if not self._exact:
@@ -190,26 +190,56 @@ class Clock:
             date = date_of(number)
             common = remember(self._days, key, (
                 f"{date.year:04d}-{date.month:02d}-{date.day:02d}T",
-                (WEEKDAY_NAMES[weekday_of(number)], plan.holiday_name)) + segments, MAX_CACHED_DAYS)
-        date_text, tail, starts, reasons = common
+                (WEEKDAY_NAMES[weekday_of(number)], plan.holiday_name)) + segments + ([None] * len(segments[0]),),
+                MAX_CACHED_DAYS)
         midnight = number * _DAY - offset
         suffix = _OFFSETS.get(offset)
         if suffix is None:
             suffix = _OFFSETS[offset] = format_offset(offset)  # a few dozen values in all
-        return LocalDay(max(start, midnight), min(end, midnight + _DAY), number, midnight,
-                        date_text, suffix, tail, starts, reasons)
+        return LocalDay(max(start, midnight), min(end, midnight + _DAY), start, end, number, midnight, common, suffix)
 
-    def _minutes(self, day, utc):
-        """``minutes_outside`` of off-hours instant ``utc`` of ``day``."""
+    def _window(self, day, stretch, utc):
+        """:func:`~offhours.verdict.outside_window` of off-hours instant ``utc`` in ``stretch``
+        of ``day``, from the gaps met before where one decides it (None: within a span's real
+        time)."""
         number = day.number
         for low, high, found_on, window in self._gaps:
             if low <= utc < high and (found_on == number or window_covers(window, abs(found_on - number))):
-                return minutes_between(utc, window)
-        window = outside_window(self.calendar, self.zone, utc, number, _GAP_MARGIN)
+                return window
+        window = self._wall_window(day, stretch, utc)
+        if window is _NOT_SHARED:
+            window = outside_window(self.calendar, self.zone, utc, number, _GAP_MARGIN)
         if window is not None:  # else within a span's real time: no gap to keep
             self._gaps.insert(0, (window[2], window[3], number, window))
             del self._gaps[_MAX_GAPS:]
-        return minutes_between(utc, window)
+        return window
+
+    def _wall_window(self, day, stretch, utc):
+        """The window of ``utc``'s gap as every zone's clock of the calendar sees it in wall
+        time, shifted to this zone's UTC instants; :data:`_NOT_SHARED` unless the day's offset
+        is in force over all the instants the gap's scan reads.
+
+        With one offset throughout, a zone's spans are the wall spans moved by that offset,
+        so :func:`~offhours.verdict.outside_window` finds the same spans, the same stop and
+        the same window, moved. A per-event zone field puts many zones on one calendar: each
+        gap is then scanned once in wall time, not once in every zone.
+        """
+        offset = day.number * _DAY - day.midnight
+        wall = utc + offset
+        window = day.wall_windows[stretch]
+        if window is None or not window[2] <= wall < window[3]:
+            window = outside_window(self.calendar, _wall_clock(), wall, day.number, _GAP_MARGIN)
+            if window is None:
+                return _NOT_SHARED
+            day.wall_windows[stretch] = window
+        days = window[4] + 3  # the days scanned each way (outside_window's reach plus three)
+        # The scan reads the spans of days number - days to number + days + 1; a span ends at
+        # most two days after its day starts; one more day either way for utc_of_wall's reading.
+        first = (day.number - days - 1) * _DAY - offset
+        last = (day.number + days + 4) * _DAY - offset
+        if not day.since <= first < last <= day.until:
+            return _NOT_SHARED
+        return tuple(None if bound is None else bound - offset for bound in window[:4]) + window[4:]
 
     def uncached(self, utc):
         """The same fields through :func:`~offhours.verdict.judge`, nothing cached."""
