@@ -268,7 +268,7 @@ def test_a_gap_is_scanned_once_in_wall_time_for_many_zones():
     assert not failures, failures[:10]
     in_wall_time = calls.count("UTC")
     assert in_wall_time <= 2 * 14, in_wall_time  # a gap before and after each day's hours, at most
-    assert 0 < len(calls) - in_wall_time and len(calls) < len(names) * 14 / 2, calls
+    assert in_wall_time < len(calls) < len(names) * 14 / 2, calls  # some zones scan their own
 
 
 # --- Bounds -----------------------------------------------------------------------------------------

@@ -69,7 +69,6 @@ def test_an_oversized_field_is_named_with_its_size():
 
 T = 1629328650  # 2021-08-18T23:17:30Z, a Wednesday
 NAMES = ["_time", "zone", "_chunked_idx"]
-WIDTH = 2 * len(NAMES)
 
 
 def annotator(**options):
@@ -97,16 +96,16 @@ def test_appended_rows_keep_splunkd_s_cells_and_append_the_fields():
     rows = [row(T + 3600 * k, zone, k) for k, zone in enumerate(["Europe/Berlin", "", "Mars/Base", "+05:30"])]
     rows.append(row(T, "a$b", 4, mv_zone="$Asia/Tokyo$;$Europe/Berlin$"))   # a multivalue zone: its first value
     (header, *out), count = appended(rows)
-    assert header == NAMES + ["__mv_" + name for name in NAMES] + list(OUTPUT_FIELDS) + [
-        "__mv_" + name for name in OUTPUT_FIELDS]
+    n, k = len(NAMES), len(OUTPUT_FIELDS)
+    assert header == NAMES + list(OUTPUT_FIELDS) + ["__mv_" + name for name in NAMES + list(OUTPUT_FIELDS)]
     assert count == len(rows) == len(out)
     judge = annotator()
     for sent, got in zip(rows, out):
-        assert got[:WIDTH] == sent  # splunkd's cells as it sent them, multivalues included
+        # splunkd's cells as it sent them, multivalues included; the fields' __mv_ cells empty
+        assert got[:n] + got[n + k:2 * n + k] == sent and got[2 * n + k:] == [""] * k
         zone = decode(sent[4])[0] if sent[4] else sent[1]
-        assert tuple(got[WIDTH:WIDTH + len(OUTPUT_FIELDS)]) == judge.values(sent[0], zone)
-        assert got[WIDTH + len(OUTPUT_FIELDS):] == [""] * len(OUTPUT_FIELDS)
-    assert out[-1][WIDTH + OUTPUT_FIELDS.index("bh_tz")] == "Asia/Tokyo"
+        assert tuple(got[n:n + k]) == judge.values(sent[0], zone)
+    assert dict(zip(header, out[-1]))["bh_tz"] == "Asia/Tokyo"
 
 
 def test_a_row_of_another_width_declines_even_after_rows_out():
@@ -138,7 +137,8 @@ def test_rows_whose_cache_hardly_hits_skip_it_with_the_same_fields():
     [cells] = caches.values()
     assert cells.misses == wire.SAMPLE and len(cells) <= wire.REMEMBERED
     judge = annotator()
-    assert [tuple(r[WIDTH:WIDTH + len(OUTPUT_FIELDS)]) for r in out] == [judge.values(r[0], r[1]) for r in rows]
+    fields = slice(len(NAMES), len(NAMES) + len(OUTPUT_FIELDS))
+    assert [tuple(r[fields]) for r in out] == [judge.values(r[0], r[1]) for r in rows]
 
 
 def test_rows_whose_cache_hits_keep_it():
@@ -167,3 +167,14 @@ def test_appended_cells_stay_bounded_and_never_keep_a_long_key(names, key):
 def test_a_chunk_without_dollar_signs_needs_no_multivalue_check():
     rows = [row(T, "UTC", 0), row(T + 60, "Europe/Berlin", 1)]
     assert appended(rows, multivalues=False) == appended(rows, multivalues=True)
+
+
+def test_the_reply_is_laid_out_as_the_recorded_reply_of_splunk_8_2_1(shared_reference):
+    """Splunk 8.2.1's recorded doubleage session answers with its plain columns, then their
+    __mv_ columns, as splunkd writes its own chunks; so do appended rows."""
+    recording = (shared_reference / "scpv2-recordings" / "splunk-8.2.1" / "doubleage-streaming.md").read_text()
+    reply = recording.split("EXECUTE reply message to Splunk with modified data", 1)[1]
+    recorded_header = next(csv.reader(io.StringIO(reply.split("}", 1)[1])))
+    assert wire.plain_columns(recorded_header) == ["age", "_chunked_idx"]
+    (header, *_), _ = appended([row(T, "UTC", 0)])
+    assert wire.plain_columns(header) == NAMES + list(OUTPUT_FIELDS)

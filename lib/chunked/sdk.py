@@ -8,7 +8,7 @@ releases (``_pending_record_count`` was ``_record_count`` in splunk-sdk 1.6), so
 
 - every one of them is listed in :data:`PRIVATE_NAMES` and used only in this module;
 - they are used only on the splunk-sdk versions in :data:`PROVEN_VERSIONS`, where the tests
-  prove each output byte for byte against splunklib's own path; on any other version
+  prove each output the same records as splunklib's own path gives; on any other version
   (or if a name is missing) :data:`USE_PRIVATE` is False, every override below hands over to
   splunklib unchanged, and search.log gets one line saying so.
 """
@@ -191,8 +191,9 @@ class CommandBase:
 class AnnotatingCommand(CommandBase):
     """A streaming command that adds fields to each record through an ``annotator``
     (:class:`offhours.Annotator`): rows laid out as splunkd writes them go from ``csv.reader``
-    to splunklib's own ``csv.writer`` as lists, as the bytes splunklib would write
-    (:func:`chunked.wire.annotated_rows`); anything else through ``stream()``.
+    to splunklib's own ``csv.writer`` as lists, splunkd's cells with the fields appended
+    (:func:`chunked.wire.appended_rows`), the records splunklib would write; anything else
+    through ``stream()``.
 
     The command sets ``self.annotator`` in ``prepare()`` and implements ``stream()`` with
     :meth:`annotated_records` (the same rule for splunklib's dictionaries).

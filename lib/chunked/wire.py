@@ -165,9 +165,10 @@ def appended_rows(annotator, rows, names, decode, counter, caches, multivalues=T
     ``multivalues=False`` says no ``__mv_`` cell of the chunk holds anything (its text has
     no ``$``), so read fields need no check.
 
-    The layout splunkd itself writes: the input's plain columns and ``__mv_`` columns as they
-    came (a multivalue keeps the very bytes splunkd sent), then the output fields and their
-    (empty) ``__mv_`` columns. The output fields are looked up by the cells the annotator
+    The layout splunkd itself writes, as in Splunk 8.2.1's recorded doubleage session: the
+    plain columns (the input's, then the output fields), then their ``__mv_`` columns (the
+    input's as they came, a multivalue with the very bytes splunkd sent; the output fields'
+    empty). The output fields are looked up by the cells the annotator
     reads (:class:`AppendedCells`), so an event whose time, zone and profile cells were met
     just before costs a dictionary lookup. The first :data:`SAMPLE` rows of a chunk decide
     whether its other rows use that cache: where nearly every lookup misses (each event in a
@@ -188,13 +189,14 @@ def appended_rows(annotator, rows, names, decode, counter, caches, multivalues=T
     if appended is None:
         appended = caches[present] = AppendedCells(annotator, present)
     output = list(annotator.output_fields)
-    header = names + [MV_PREFIX + name for name in names] + output + [MV_PREFIX + name for name in output]
+    header = names + output + [MV_PREFIX + name for name in names + output]
     # The key: a text for one read field, a tuple for several; () when the chunk has none.
     key = itemgetter(*plain_at) if plain_at else (lambda row: ())
     multi = itemgetter(*[n + at for at in plain_at]) if plain_at and multivalues else None
     no_multi = "" if len(plain_at) == 1 else ("",) * len(plain_at)
     out = [""] * (width + 2 * len(output))  # one list, refilled for each row
-    end = width + len(output)  # the output fields' __mv_ cells after them stay empty
+    fields_end = n + len(output)  # plain cells, the output fields, then the __mv_ cells
+    multi_end = fields_end + n  # the output fields' __mv_ cells after them stay empty
     lookup, misses, seen, count = appended.__getitem__, appended.misses, 0, 0
     for row in rows:
         if len(row) != width:
@@ -211,8 +213,9 @@ def appended_rows(annotator, rows, names, decode, counter, caches, multivalues=T
         if not count:
             yield header
         count += 1
-        out[:width] = row
-        out[width:end] = cells
+        out[:n] = row[:n]
+        out[n:fields_end] = cells
+        out[fields_end:multi_end] = row[n:]
         yield out
     counter[0] = count
 

@@ -4,7 +4,7 @@ An :class:`Annotator` is built once per search from the command's options and th
 layered ``ecrofhours.conf``; it validates everything up front (raising
 :class:`OptionError` or :class:`~offhours.profiles.ProfileError` with a user-facing
 message) and then turns each event's raw time, zone and profile values into the
-contract's output fields (:meth:`Annotator.values`: a tuple, through a per-minute
+contract's output fields (:meth:`Annotator.values`: a tuple, through a per-day
 :class:`~offhours.clock.Clock` for each profile and zone). Per-event problems become fields,
 never exceptions.
 
