@@ -32,7 +32,10 @@ new rules over each day's hourly windows, the new rules with the baseline saved 
 day at 01:20 from the seventh day on (the first week has no baseline lookup). The new and today's
 rules group by image tag, and every upload has its own tag or digest, so one search over the
 windows of the hourly runs that use the same baseline (00:50 to 00:50) gives exactly the results
-of those runs: tests/test_organisation.py checks this on a day, run hour by hour. Each result
+of those runs: tests/test_organisation.py checks this on a day, run hour by hour. The new rules
+also search the 24 hours before the hour they report (a new fact is scored once in 24 hours, with
+streamstats time_window=24h); the day's search then covers the 24 hours before the day as well
+and reports the whole day (:func:`one_search_a_day`), which is what the hourly runs report. Each result
 becomes risk events through one model of ES's Risk Analysis action (:func:`risk_events`) and
 risk notables through one model of ES's default risk incident rule (:func:`risk_notables`).
 """
@@ -634,6 +637,19 @@ def admin_files(organisation: Organisation) -> dict[str, str]:
     }
 
 
+def one_search_a_day(files: Mapping[str, str]) -> dict[str, str]:
+    """The admin's files plus what lets one search stand for a day of hourly rule runs: the rules
+    report the last 60 minutes of their time range (ecrofhours_reported_uploads); the day's search
+    reports its last 24 hours. tests/test_organisation.py checks that it gives what the 24 hourly
+    runs give."""
+    shipped = App(APP).macros["ecrofhours_reported_uploads"].definition
+    assert shipped.count("info_max_time - 3600") == 1, shipped
+    day = shipped.replace("info_max_time - 3600", f"info_max_time - {DAY}").replace("\n", " \\\n")
+    added = dict(files)
+    added["local/macros.conf"] = files["local/macros.conf"] + f"\n[ecrofhours_reported_uploads]\ndefinition = {day}\n"
+    return added
+
+
 def previous_app(tuned_files: Mapping[str, str], folder: Path) -> App:
     """Today's rules (harness/previous_detections) with the same local/ files, no filter exclusions."""
     files = dict(tuned_files)
@@ -670,7 +686,7 @@ def simulate(organisation: Organisation, seed: int, reference: Path | None) -> O
     outcomes = {(name, variant): RuleSetOutcome(name, variant) for name in ("today", "new") for variant in RULES}
     outcomes["upstream", "CloudTrail"] = RuleSetOutcome("upstream", "CloudTrail")
     with tempfile.TemporaryDirectory(prefix="ecrofhours-organisation-") as folder:
-        new = App(APP).with_local(Path(folder) / "new", files)
+        new = App(APP).with_local(Path(folder) / "new", one_search_a_day(files))
         today = previous_app(files, Path(folder) / "today")
         first_week_equal = True
         for day_start in range(int(start), int(end), DAY):
@@ -687,10 +703,13 @@ def simulate(organisation: Organisation, seed: int, reference: Path | None) -> O
                 if not events:
                     continue
                 runs = {"new": new, "today": today}
+                # today's rules search their hour; the new ones the 24 hours before it as well
+                searched = {"new": (window[0] - DAY, window[1]), "today": window}
                 results = {}
                 for set_name, app in runs.items():
-                    evaluator = app.evaluator(now=window[1])
-                    results[set_name] = evaluator.run(app.saved_search(rule_name), events)
+                    evaluator = app.evaluator(now=window[1], window=searched[set_name])
+                    results[set_name] = evaluator.run(app.saved_search(rule_name),
+                                                      between(data.events[variant], *searched[set_name]))
                     messages += [f"{set_name} {variant}: {text}" for level, text in evaluator.context.messages
                                  if level not in ("WARN",) or "does not exist" not in text]
                 if not measured:

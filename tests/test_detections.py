@@ -244,7 +244,7 @@ def test_rules_are_es_correlation_searches(name):
     assert {key: rule[key] for key in ("disabled", "enableSched", "cron_schedule", "dispatch.earliest_time",
                                        "dispatch.latest_time", "schedule_window", "action.correlationsearch.enabled",
                                        "action.correlationsearch.label", "action.risk")} == {
-        "disabled": "true", "enableSched": "1", "cron_schedule": "0 * * * *", "dispatch.earliest_time": "-70m@m",
+        "disabled": "true", "enableSched": "1", "cron_schedule": "0 * * * *", "dispatch.earliest_time": "-1510m@m",
         "dispatch.latest_time": "-10m@m", "schedule_window": "auto", "action.correlationsearch.enabled": "1",
         "action.correlationsearch.label": name, "action.risk": "1"}
     annotations = json.loads(rule["action.correlationsearch.annotations"])

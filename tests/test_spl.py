@@ -407,3 +407,35 @@ def test_stats_dc_and_sum():
     rows = run("search * | stats dc(team) as teams sum(date_hour) as hours by sourcetype",
                events=[dict(event, sourcetype="x") for event in EVENTS])
     assert rows == [{"sourcetype": "x", "teams": "2", "hours": "33"}]
+
+
+def test_streamstats_sums_the_earlier_events_of_its_group_within_the_time_window():
+    evaluator = Evaluator(MacroLibrary({}))
+    events = [{"_time": str(t), "user": u, "x": x} for t, u, x in
+              [(0, "a", "5"), (100, "b", "7"), (3000, "a", "1"), (3700, "a", "2"), (7300, "a", "4")]]
+    found = evaluator.run("search * | streamstats current=f time_window=1h sum(x) as before count as n by user", events)
+    assert [(row.get("before"), row["n"]) for row in found] == [(None, "0"), (None, "0"), ("5", "1"), ("1", "1"),
+                                                                  (None, "0")]
+    found = evaluator.run("search * | streamstats time_window=2h sum(x) as upto by user", events)
+    assert [row["upto"] for row in found] == ["5", "7", "6", "8", "7"]  # 7300: 1 + 2 + 4
+
+
+@pytest.mark.parametrize("spl, message", [
+    ("search * | streamstats sum(x) as s by user", "only the time_window"),
+    ("search * | streamstats time_window=0h sum(x) as s", "expected <n>"),
+    ("search * | streamstats current=maybe time_window=1h sum(x) as s", "not a boolean"),
+    ("search * | sort 0 - _time | streamstats time_window=1h sum(x) as s", "sorted by _time"),
+    ("search * | streamstats time_window=1h sum(x) as x", "overwriting"),
+    ("search * | addinfo", "no time range"),
+])
+def test_streamstats_and_addinfo_refuse_what_is_not_emulated(spl, message):
+    events = [{"_time": "0", "x": "1"}, {"_time": "60", "x": "2"}]
+    with pytest.raises(SplError, match=message):
+        Evaluator(MacroLibrary({})).run(spl, events)
+
+
+def test_addinfo_gives_the_searchs_time_range():
+    evaluator = Evaluator(MacroLibrary({}), now=7800, window=(1000.0, 7200.0))
+    found = evaluator.run("search * | addinfo | where _time >= info_max_time - 3600", [{"_time": "2000"}, {"_time": "4000"}])
+    assert [(row["_time"], row["info_min_time"], row["info_max_time"], row["info_search_time"]) for row in found] == [
+        ("4000", "1000", "7200", "7800")]

@@ -47,10 +47,12 @@ class App:
         return {name: [self.python, str(self.root / "bin" / settings["filename"])]
                 for name, settings in self.commands_conf.items() if "filename" in settings}
 
-    def evaluator(self, searcher_tz: str = "UTC", now: float | None = None) -> Evaluator:
-        """An evaluator with this app's macros, lookups and commands (``bin/*.py``)."""
+    def evaluator(self, searcher_tz: str = "UTC", now: float | None = None,
+                  window: tuple[float, float] | None = None) -> Evaluator:
+        """An evaluator with this app's macros, lookups and commands (``bin/*.py``); ``window``:
+        the search's time range (what ``addinfo`` reports)."""
         return Evaluator(self.macros, commands=self.commands, cwd=str(self.root), lookups=self.root / "lookups",
-                         searcher_tz=searcher_tz, now=now, lookups_writable=self.lookups_writable)
+                         searcher_tz=searcher_tz, now=now, lookups_writable=self.lookups_writable, window=window)
 
     def saved_search(self, name: str) -> str:
         """The ``search`` of a saved search, as written (macros not expanded)."""

@@ -65,6 +65,9 @@ class Context:
     """Messages of the search (job inspector): ``(level, text)``, the server named in the text."""
     lookups_writable: bool = False
     """Whether ``outputlookup`` may write to ``lookups`` (an installed copy, never the repository)."""
+    window: tuple[float, float] | None = None
+    """The search's time range (earliest inclusive, latest exclusive, epoch seconds), as a
+    scheduled search's dispatch.earliest_time/latest_time resolve; None: ``addinfo`` is an error."""
 
 
 class Search:
@@ -259,6 +262,92 @@ class EventStats:
                         raise SplError(f"eventstats: {alias} exists already; overwriting is not emulated")
                     if value is not None:
                         event[alias] = value
+        return events
+
+
+class StreamStats:
+    """``streamstats [current=<bool>] time_window=<n>s|m|h|d <function>(<field>) [AS <name>] ...
+    [BY <fields>]``: each event gets the aggregates (as ``stats`` computes them) of the events
+    before it in the same group whose ``_time`` is within the time window of its own, itself
+    included unless ``current=f``. Only the time window form is emulated: the events must come
+    sorted by ``_time``, ascending (an error otherwise), and a multivalue by-field or an
+    aggregate overwriting a field the event has is an error, as in :class:`EventStats`."""
+
+    distributable = False
+
+    def __init__(self, arguments: str):
+        self.current = True
+        self.window: int | None = None
+        options = re.compile(r"\s*(current|time_window)\s*=\s*(\S+)")
+        while (found := options.match(arguments)):
+            name, value = found.groups()
+            if name == "current":
+                if value.lower() not in ("t", "true", "f", "false"):
+                    raise SplError(f"streamstats: current={value} is not a boolean")
+                self.current = value.lower() in ("t", "true")
+            else:
+                span = re.fullmatch(r"(\d+)(s|m|h|d)", value)
+                if not span or int(span.group(1)) == 0:
+                    raise SplError(f"streamstats: time_window={value}: expected <n>s|m|h|d")
+                self.window = int(span.group(1)) * _SECONDS[span.group(2)]
+            arguments = arguments[found.end():]
+        if self.window is None:
+            raise SplError("streamstats: only the time_window=<span> form is emulated")
+        self.aggregates, self.by = _aggregations("streamstats", arguments)
+
+    def run(self, events: list[Event], context: Context) -> list[Event]:
+        times = []
+        for event in events:
+            when = as_number(event.get("_time")) if isinstance(event.get("_time"), str) else None
+            if when is None:
+                raise SplError(f"streamstats: time_window needs a numeric _time on every event: {event.get('_time')!r}")
+            if times and when < times[-1]:
+                raise SplError("streamstats: time_window needs events sorted by _time (ascending is emulated)")
+            times.append(when)
+        for name in self.by:
+            if any(isinstance(event.get(name), list) for event in events):
+                raise SplError("streamstats: a multivalue by-field is not supported")
+        earlier: dict[tuple, list[tuple[float, Event]]] = {}
+        computed = []
+        for when, event in zip(times, events):
+            if any(name not in event for name in self.by):
+                computed.append({})
+                continue
+            key = tuple(event[name] for name in self.by)
+            members = [member for moment, member in earlier.get(key, []) if moment > when - self.window]
+            if self.current:
+                members = members + [event]
+            computed.append({alias: _aggregate(function, argument, members)
+                             for function, argument, alias in self.aggregates})
+            earlier.setdefault(key, []).append((when, dict(event)))
+        for event, values in zip(events, computed):
+            for alias, value in values.items():
+                if alias in event:
+                    raise SplError(f"streamstats: {alias} exists already; overwriting is not emulated")
+                if value is not None:
+                    event[alias] = value
+        return events
+
+
+class AddInfo:
+    """``addinfo``: adds the search's ``info_min_time``, ``info_max_time`` (its time range),
+    ``info_search_time`` (its now) and ``info_sid`` to every result; an error when the search
+    has no time range (the evaluator was given no ``window``)."""
+
+    distributable = True
+
+    def __init__(self, arguments: str):
+        if arguments.strip():
+            raise SplError(f"addinfo takes no arguments: {arguments[:200]}")
+
+    def run(self, events: list[Event], context: Context) -> list[Event]:
+        if context.window is None or context.now is None:
+            raise SplError("addinfo: the search has no time range and now (give the evaluator a window)")
+        low, high = context.window
+        info = {"info_min_time": format_number(float(low)), "info_max_time": format_number(float(high)),
+                "info_search_time": format_number(float(context.now)), "info_sid": f"scheduler__{int(context.now)}"}
+        for event in events:
+            event.update(info)
         return events
 
 

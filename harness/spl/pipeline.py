@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from .commands import (Append, Context, Convert, CustomCommand, Eval, EventStats, Fields, FillNull, Head, InputLookup,
-                       Lookup, OutputLookup, Rename, Rest, Search, Sort, Stats, Table, Where)
+from .commands import (AddInfo, Append, Context, Convert, CustomCommand, Eval, EventStats, Fields, FillNull, Head,
+                       InputLookup, Lookup, OutputLookup, Rename, Rest, Search, Sort, Stats, StreamStats, Table, Where)
 from .macros import MacroLibrary
 from .syntax import SplError, command_name, has_subsearch, split_pipeline
 from .values import Value, zone
 
 COMMANDS = {
+    "addinfo": AddInfo,
     "convert": Convert,
     "eval": Eval,
     "eventstats": EventStats,
@@ -25,6 +26,7 @@ COMMANDS = {
     "search": Search,
     "sort": Sort,
     "stats": Stats,
+    "streamstats": StreamStats,
     "table": Table,
     "where": Where,
 }
@@ -43,10 +45,11 @@ class Evaluator:
 
     def __init__(self, macros: MacroLibrary, *, commands: Mapping[str, Sequence[str]] | None = None,
                  cwd: str | None = None, lookups: Path | None = None, searcher_tz: str = "UTC",
-                 now: float | None = None, lookups_writable: bool = False):
+                 now: float | None = None, lookups_writable: bool = False,
+                 window: tuple[float, float] | None = None):
         self.macros = macros
         self.context = Context(zone(searcher_tz), lookups, dict(commands or {}), cwd, now,
-                               lookups_writable=lookups_writable)
+                               lookups_writable=lookups_writable, window=window)
 
     def parse(self, spl: str) -> list:
         """The commands of a search, after macro expansion; a SplError for anything unsupported."""
