@@ -1,8 +1,8 @@
 """The clock's caches are exact: cached fields against a plain conversion and the uncached engine.
 (The per-day cache's own tests: tests/test_clock.py.)
 
-- Local time, hour, weekday and offset from :class:`offhours.clock.Clock` (the last minute, the
-  local day, a day dict shared by a search's clocks) and :meth:`Zone.utc_offset` agree with a plain,
+- Local time, hour, weekday and offset from :class:`offhours.clock.Clock` (the local day, a
+  day dict shared by a search's clocks) and :meth:`Zone.utc_offset` agree with a plain,
   uncached conversion, ``datetime.fromtimestamp(t, tz)``, around every transition from
   1901-12-14 to 2100 of every zone in ``pytz.common_timezones`` (the second before, at and
   after, plus neighbours that hit the caches), in order, shuffled across all zones, and at
@@ -107,7 +107,7 @@ def test_every_transition_shuffled_across_zones_with_shared_buckets():
     work = [(name, t) for name in ZONES for when in transitions(name) for t in (when - 1, when, when + 1)]
     rng = random.Random(1987)
     rng.shuffle(work)
-    work += work[: len(work) // 4]  # revisit minutes already cached
+    work += work[: len(work) // 4]  # revisit days already cached
     failures = []
     for name, t in work:
         check_local(name, clocks[name], (t,), failures)

@@ -168,9 +168,9 @@ def appended_rows(annotator, rows, names, decode, counter, caches, multivalues=T
     The layout splunkd itself writes, as in Splunk 8.2.1's recorded doubleage session: the
     plain columns (the input's, then the output fields), then their ``__mv_`` columns (the
     input's as they came, a multivalue with the very bytes splunkd sent; the output fields'
-    empty). The output fields are looked up by the cells the annotator
-    reads (:class:`AppendedCells`), so an event whose time, zone and profile cells were met
-    just before costs a dictionary lookup. The first :data:`SAMPLE` rows of a chunk decide
+    empty), each row extended in place. The output fields are looked up by the cells the
+    annotator reads (:class:`AppendedCells`), so an event whose time, zone and profile cells
+    were met just before costs a dictionary lookup. The first :data:`SAMPLE` rows of a chunk decide
     whether its other rows use that cache: where nearly every lookup misses (each event in a
     second of its own), they skip it.
 
@@ -194,9 +194,7 @@ def appended_rows(annotator, rows, names, decode, counter, caches, multivalues=T
     key = itemgetter(*plain_at) if plain_at else (lambda row: ())
     multi = itemgetter(*[n + at for at in plain_at]) if plain_at and multivalues else None
     no_multi = "" if len(plain_at) == 1 else ("",) * len(plain_at)
-    out = [""] * (width + 2 * len(output))  # one list, refilled for each row
-    fields_end = n + len(output)  # plain cells, the output fields, then the __mv_ cells
-    multi_end = fields_end + n  # the output fields' __mv_ cells after them stay empty
+    empty = ("",) * len(output)  # the output fields' __mv_ cells
     lookup, misses, seen, count = appended.__getitem__, appended.misses, 0, 0
     for row in rows:
         if len(row) != width:
@@ -213,10 +211,9 @@ def appended_rows(annotator, rows, names, decode, counter, caches, multivalues=T
         if not count:
             yield header
         count += 1
-        out[:n] = row[:n]
-        out[n:fields_end] = cells
-        out[fields_end:multi_end] = row[n:]
-        yield out
+        row[n:n] = cells  # after the plain cells, before the __mv_ cells
+        row += empty
+        yield row
     counter[0] = count
 
 
@@ -237,11 +234,12 @@ def first_values(row, read, n, decode):
 
 # Rows at the start of each chunk that go through the cache, to see whether it hits.
 SAMPLE = 256
-# Cells remembered per chunk layout. A search's events come in time order, so an event's
-# second (and zone) repeat in runs: a few recent ones give every hit a larger cache gives.
-# A larger one costs peak memory: 1,024 entries added 6 MiB of RSS on Python 3.9 (each entry,
-# made among the rows, keeps allocator pages from being reused).
-REMEMBERED = 128
+# Output fields remembered per chunk layout. A search's events come in time order, so an
+# event's second (and zone) repeat in runs: a few recent ones give every hit a larger cache
+# gives. A larger one costs peak memory, since each entry, made among the rows, keeps allocator
+# pages from being reused: on the dense bench workload under Python 3.9, 128 entries added
+# 0.9 MiB of peak RSS and 1,024 added 6 MiB (tools/run/bench.py).
+REMEMBERED = 16
 
 
 class AppendedCells(dict):
