@@ -252,19 +252,18 @@ class AppendedCells(dict):
     real value is never kept. ``misses`` counts the lookups that missed.
     """
 
-    __slots__ = ("_annotator", "_present", "misses", "cells")
+    __slots__ = ("_annotator", "misses", "cells")
 
     def __init__(self, annotator, present):
         super().__init__()
         self._annotator = annotator
-        self._present = present
         self.misses = 0
         values = self._values_of_key(annotator, present)
         if annotator.only:
             drops = annotator.drops
             self.cells = lambda key: _kept(values(key), drops)
         else:
-            self.cells = values  # the fields of a key, None when only=true drops them
+            self.cells = values
 
     @staticmethod
     def _values_of_key(annotator, present):
