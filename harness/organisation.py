@@ -637,17 +637,33 @@ def admin_files(organisation: Organisation) -> dict[str, str]:
     }
 
 
+def reported_uploads_macro(last: float | None) -> str:
+    """A ``local/macros.conf`` stanza of ecrofhours_reported_uploads that reports the results whose
+    first upload is in the last ``last`` seconds of the search's time range (None: anywhere in it),
+    in place of the shipped last 60 minutes; made from the shipped definition, ``addinfo`` kept."""
+    shipped = App(APP).macros["ecrofhours_reported_uploads"].definition
+    if shipped.count("info_max_time - 3600") != 1:
+        raise ValueError(f"ecrofhours_reported_uploads no longer reports the last 3600 s: {shipped}")
+    bound = "info_min_time" if last is None else f"info_max_time - {last:g}"
+    definition = shipped.replace("info_max_time - 3600", bound).replace("\n", " \\\n")
+    return f"\n[ecrofhours_reported_uploads]\ndefinition = {definition}\n"
+
+
+def reporting(files: Mapping[str, str], last: float | None) -> dict[str, str]:
+    """The admin's files with :func:`reported_uploads_macro` added to ``local/macros.conf``: for a
+    search whose point is not the hour a rule reports (one search over sample events, or over
+    a day of hourly runs)."""
+    added = dict(files)
+    added["local/macros.conf"] = files.get("local/macros.conf", "") + reported_uploads_macro(last)
+    return added
+
+
 def one_search_a_day(files: Mapping[str, str]) -> dict[str, str]:
     """The admin's files plus what lets one search stand for a day of hourly rule runs: the rules
     report the last 60 minutes of their time range (ecrofhours_reported_uploads); the day's search
     reports its last 24 hours. tests/test_organisation.py checks that it gives what the 24 hourly
     runs give."""
-    shipped = App(APP).macros["ecrofhours_reported_uploads"].definition
-    assert shipped.count("info_max_time - 3600") == 1, shipped
-    day = shipped.replace("info_max_time - 3600", f"info_max_time - {DAY}").replace("\n", " \\\n")
-    added = dict(files)
-    added["local/macros.conf"] = files["local/macros.conf"] + f"\n[ecrofhours_reported_uploads]\ndefinition = {day}\n"
-    return added
+    return reporting(files, DAY)
 
 
 def previous_app(tuned_files: Mapping[str, str], folder: Path) -> App:

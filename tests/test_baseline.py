@@ -12,7 +12,7 @@ from conftest import REPO
 from offhours.conffile import read_conf_text
 from harness import organisation
 from harness.organisation import (BASELINES, CLOUD_RANGES, DAY, ORGANISATION_A, RULES, Variants, admin_files, between,
-                                previous_app, uploads_of)
+                                one_search_a_day, previous_app, run_time_of, uploads_of)
 from tools.build.package import SHIPPED_LOOKUPS
 from harness.sample_events import cloudtrail_events, security_lake_events
 from harness.spl import App
@@ -58,6 +58,8 @@ def test_the_lookups_have_definitions_and_no_file_ships():
 
 
 def learnt(app, tmp_path, variant: str, days: int = 21, files=None) -> tuple[list[dict], App]:
+    """The baseline run at midnight after ``days`` days of organisation A: its own time range,
+    -31d@d to -1d@d, leaves the last of those days out."""
     copy = app.with_local(tmp_path / variant.replace(" ", "_"), files or admin_files(ORGANISATION_A))
     data = Variants.of(uploads_of(ORGANISATION_A, 1))
     start = datetime.combine(ORGANISATION_A.start, time(), timezone.utc).timestamp()
@@ -92,16 +94,23 @@ def test_an_admin_can_bound_the_rows_further(app, tmp_path):
 
 @pytest.mark.parametrize("variant", RULES)
 def test_without_a_baseline_the_rules_report_what_todays_rules_report_at_todays_score(app, tmp_path, variant):
+    """Both run hourly over the sample week as scheduled, each with its own dispatch times (today's
+    -70m@m to -10m@m, the new -1510m@m to -10m@m reporting the same last hour)."""
     events = {"CloudTrail": cloudtrail_events(), "Security Lake": security_lake_events()}[variant]
     new = app.with_local(tmp_path / "new", admin_files(ORGANISATION_A))
     today = previous_app(admin_files(ORGANISATION_A), tmp_path / "today")
-    evaluator = new.evaluator()
-    rows = evaluator.run(new.saved_search(RULES[variant]), events)
-    before = today.run_saved_search(RULES[variant], events)
+    assert today.saved_searches[RULES[variant]]["dispatch.earliest_time"] == "-70m@m"
+    rows, before = [], []
+    for run in sorted({run_time_of(int(event["_time"])) for event in events}):
+        window = new.time_range(RULES[variant], run)
+        evaluator = new.evaluator(now=run, window=window)
+        rows += evaluator.run(new.saved_search(RULES[variant]), between(events, *window))
+        assert ("WARN", f"[local] The lookup table '{LOOKUPS[variant]}' does not exist or is not available.") in \
+            evaluator.context.messages
+        before += today.run_saved_search(RULES[variant], events, now=run)
     assert rows and sorted(row["image_tag"] for row in rows) == sorted(row["image_tag"] for row in before)
+    assert len(rows) == len({row["image_tag"] for row in rows})  # each upload once
     assert {(row["risk_score"], row["risk_summary"]) for row in rows} == {("20", "no baseline yet +20")}
-    assert ("WARN", f"[local] The lookup table '{LOOKUPS[variant]}' does not exist or is not available.") in \
-        evaluator.context.messages
 
 
 def test_a_rule_that_used_lookup_would_stop_without_the_baseline(app, tmp_path):
@@ -114,19 +123,24 @@ def test_a_rule_that_used_lookup_would_stop_without_the_baseline(app, tmp_path):
 
 @pytest.mark.parametrize("variant", RULES)
 def test_a_habitual_upload_scores_low_and_an_admin_may_leave_it_out(app, tmp_path, variant):
-    rows, copy = learnt(app, tmp_path, variant, days=35)
+    """A day's hourly runs (00:50 to 00:50) as one search, each reporting its last hour seeing the
+    24 hours before it (one_search_a_day; tests/test_organisation.py checks that equivalence)."""
+    rows, copy = learnt(app, tmp_path, variant, days=35, files=one_search_a_day(admin_files(ORGANISATION_A)))
     data = Variants.of(uploads_of(ORGANISATION_A, 1))
     day = datetime.combine(ORGANISATION_A.start, time(), timezone.utc).timestamp() + 35 * DAY
-    window = between(data.events[variant], day + 50 * 60, day + DAY + 50 * 60)
-    results = copy.evaluator(now=day + DAY).run(copy.saved_search(RULES[variant]), window)
+    searched = (day + 50 * 60 - DAY, day + DAY + 50 * 60)
+    window = between(data.events[variant], *searched)
+    results = copy.evaluator(now=day + DAY, window=searched).run(copy.saved_search(RULES[variant]), window)
+    first = [datetime.strptime(row["firstTime"], "%Y-%m-%dT%H:%M:%S%z").timestamp() for row in results]
+    assert first and all(day + 50 * 60 <= when < searched[1] for when in first)  # the day, not the one before
     habitual = [row for row in results if row["risk_habitual"] == "1"]
     assert habitual and all(row["risk_score"] == "1" for row in habitual)
     assert any(row["user"] == ORGANISATION_A.ci_role for row in habitual)
-    files = dict(admin_files(ORGANISATION_A))
+    files = one_search_a_day(admin_files(ORGANISATION_A))
     files["local/macros.conf"] += "\n[ecrofhours_habitual_upload_filter]\ndefinition = search risk_habitual=0\n"
     strict = app.with_local(tmp_path / "strict", files)
     (strict.root / "lookups" / LOOKUPS[variant]).write_text(
         (copy.root / "lookups" / LOOKUPS[variant]).read_text(encoding="utf-8"), encoding="utf-8")
-    left = strict.evaluator(now=day + DAY).run(strict.saved_search(RULES[variant]), window)
+    left = strict.evaluator(now=day + DAY, window=searched).run(strict.saved_search(RULES[variant]), window)
     assert sorted(row["image_tag"] for row in left) == sorted(
         row["image_tag"] for row in results if row["risk_habitual"] == "0")

@@ -1,7 +1,11 @@
 """Detection content: default/macros.conf and default/savedsearches.conf, checked as confs and run.
 
 The saved searches run as written, macros expanded, through the strict evaluator (harness/spl) with
-the real ecrofhours command, on the synthetic week (harness/sample_events.py). What they must report
+the real ecrofhours command, on the synthetic week (harness/sample_events.py). The rules report the
+last hour of their time range (ecrofhours_reported_uploads, addinfo): run as the scheduler runs
+them, hour by hour, each with its own dispatch times (test_scheduled_hourly_the_rules_report_each_upload_once),
+they report what one search over the week (WEEK) reports when that macro reports the whole time
+range, which is how the other tests see all of the week's uploads at once. What they must report
 is computed here from the contract and the week's design by an independent oracle: zones from
 the tzdata package, public holidays from the holidays package, each profile's hours as
 ecrofhours.conf (and the demo's tuning) state them.
@@ -23,9 +27,11 @@ import pytest
 from conftest import REPO
 from offhours.conffile import read_conf_text
 from tools.run import demo
+from harness.organisation import reporting, run_time_of
 from harness.sample_events import (PUSHES, cloudtrail_event, cloudtrail_events, cloudtrail_record, event_id,
                                  security_lake_event, security_lake_events)
 from harness.spl import App
+from harness.spl.app import in_range
 from harness.spl.commands import Stats
 from harness.spl.escu import escu_evaluator, upstream_detections
 from harness.spl.macros import parse_call
@@ -57,6 +63,9 @@ PROFILES = {
     "us_pacific": ("America/Los_Angeles", [("08:00", "18:00")], "US"),
 }
 ORGANISATION_PROFILE = "berlin"  # the demo's tuned policy: profile=berlin for everyone not in the lookup
+# One search over the sample week (Sunday 2026-05-24 to Saturday 2026-05-30 UTC), a day either side
+# for the tests that shift _time: earliest=2026-05-23T00:00:00Z, latest=2026-06-01T00:00:00Z, run then.
+WEEK = (datetime(2026, 5, 23, tzinfo=timezone.utc).timestamp(), datetime(2026, 6, 1, tzinfo=timezone.utc).timestamp())
 
 
 def conf(name: str) -> dict[str, dict[str, str]]:
@@ -155,19 +164,43 @@ def app():
     return App(REPO)
 
 
+def over_the_week(files: dict[str, str] | None = None) -> dict[str, str]:
+    """``files`` with ecrofhours_reported_uploads reporting the whole time range: for the tests whose
+    point is what the rules report for the week's uploads, not which hour a run reports."""
+    return reporting(files or {}, None)
+
+
+def run_over_the_week(app: App, name: str, events: list[dict], searcher_tz: str = "UTC") -> list[dict]:
+    """A saved search run once over WEEK (at its end), on the events in it."""
+    assert in_range(events, WEEK) == list(events), "an event outside the week"
+    return app.run_saved_search(name, events, searcher_tz=searcher_tz, now=WEEK[1], window=WEEK)
+
+
+def run_rules(app: App) -> dict[str, list[dict]]:
+    """Each rule's results over the week of its variant's events (demo.run_rules, with a time range)."""
+    events = demo.variant_events()
+    return {variant: run_over_the_week(app, demo.RULES[variant], events[variant]) for variant in demo.RULES}
+
+
+@pytest.fixture(scope="module")
+def week_app(app, tmp_path_factory):
+    """The app as shipped, reporting the whole time range (over_the_week)."""
+    return app.with_local(tmp_path_factory.mktemp("week") / "ecrofhours", over_the_week())
+
+
 @pytest.fixture(scope="module")
 def tuned_app(app, tmp_path_factory):
-    return app.with_local(tmp_path_factory.mktemp("tuned") / "ecrofhours", demo.TUNING)
+    return app.with_local(tmp_path_factory.mktemp("tuned") / "ecrofhours", over_the_week(demo.TUNING))
 
 
 @pytest.fixture(scope="module")
-def shipped_results(app):
-    return demo.run_rules(app, demo.variant_events())
+def shipped_results(week_app):
+    return run_rules(week_app)
 
 
 @pytest.fixture(scope="module")
 def tuned_results(tuned_app):
-    return demo.run_rules(tuned_app, demo.variant_events())
+    return run_rules(tuned_app)
 
 
 def with_policy(app: App, folder, definition: str) -> App:
@@ -296,6 +329,27 @@ def test_with_team_profiles_the_rules_report_local_off_hours(tuned_results, vari
     assert reported(tuned_results[variant]) == expected(tuned_profile)
 
 
+@pytest.mark.parametrize("variant", demo.RULES)
+def test_scheduled_hourly_the_rules_report_each_upload_once(app, shipped_results, variant):
+    """As shipped (no macro changed), at each hour of the week's runs with its own dispatch times
+    (-1510m@m to -10m@m): every upload is reported once, by the run whose last hour holds it, and
+    the runs give what one search over the week gives (with the whole range reported)."""
+    name, events = demo.RULES[variant], demo.variant_events()[variant]
+    runs = sorted({run_time_of(int(event["_time"])) for event in events})
+    assert app.time_range(name, runs[0]) == (runs[0] - 1510 * 60, runs[0] - 10 * 60)
+    hourly = []
+    for run in runs:
+        rows = app.run_saved_search(name, events, now=run)
+        first = [datetime.strptime(row["firstTime"], "%Y-%m-%dT%H:%M:%S%z").timestamp() for row in rows]
+        assert all(run - 70 * 60 <= when < run - 10 * 60 for when in first), run
+        hourly += rows
+        if run + 3600 not in runs:  # the next run searches these uploads again and reports none of them
+            assert app.run_saved_search(name, events, now=run + 3600) == [], run + 3600
+    assert sorted(sorted(row.items()) for row in hourly) == sorted(
+        sorted(row.items()) for row in shipped_results[variant])
+    assert reported(hourly) == expected(shipped_profile)
+
+
 def test_no_upload_is_dropped_for_a_missing_user_name_or_tag(shipped_results):
     rows = {row["user"]: row for row in shipped_results["CloudTrail"]}
     digest_push = next(number for number, push in enumerate(PUSHES) if push.tag is None)
@@ -328,35 +382,35 @@ def test_risk_fields_are_in_every_result(shipped_results, variant):
 
 
 @pytest.mark.parametrize("variant", demo.RULES)
-def test_verdicts_do_not_depend_on_the_searchers_zone(app, shipped_results, variant):
+def test_verdicts_do_not_depend_on_the_searchers_zone(week_app, shipped_results, variant):
     """Only firstTime and lastTime are shown in the searcher's zone; the judgement is the event's."""
     events = demo.variant_events()[variant]
-    in_tokyo = app.run_saved_search(demo.RULES[variant], events, searcher_tz="Asia/Tokyo")
+    in_tokyo = run_over_the_week(week_app, demo.RULES[variant], events, searcher_tz="Asia/Tokyo")
     assert reported(in_tokyo) == reported(shipped_results[variant])
     assert all(row["firstTime"].endswith("+0900") for row in in_tokyo)
 
 
-def test_cloudtrail_uploads_are_judged_at_event_time_else_at_time(app):
+def test_cloudtrail_uploads_are_judged_at_event_time_else_at_time(week_app):
     """eventTime decides even when Splunk's _time differs (a late or mis-stamped event); _time
     decides when eventTime is missing."""
     events = cloudtrail_events()
     shifted = [dict(event, _time=str(int(event["_time"]) - 12 * 3600)) for event in events]
     without = [{key: value for key, value in event.items() if key != "eventTime"} for event in shifted]
-    assert reported(app.run_saved_search(CLOUDTRAIL_RULE, shifted)) == expected(shipped_profile)
-    rows_without = app.run_saved_search(CLOUDTRAIL_RULE, without)
+    assert reported(run_over_the_week(week_app, CLOUDTRAIL_RULE, shifted)) == expected(shipped_profile)
+    rows_without = run_over_the_week(week_app, CLOUDTRAIL_RULE, without)
     assert reported(rows_without) == expected(shipped_profile, shift=timedelta(hours=-12))
 
 
-def test_security_lake_uploads_are_judged_at_their_time_in_milliseconds(app):
+def test_security_lake_uploads_are_judged_at_their_time_in_milliseconds(week_app):
     events = [dict(event, _time=str(int(event["_time"]) + 3 * 3600)) for event in security_lake_events()]
-    assert reported(app.run_saved_search(ASL_RULE, events)) == expected(shipped_profile)
+    assert reported(run_over_the_week(week_app, ASL_RULE, events)) == expected(shipped_profile)
 
 
-def test_the_aws_add_ons_cim_fields_are_taken_when_present_but_not_for_user(app):
+def test_the_aws_add_ons_cim_fields_are_taken_when_present_but_not_for_user(week_app):
     events = [dict(event, signature="PutImage (add-on)", vendor_region="add-on-region", src="198.51.100.9",
                    user_agent="add-on agent", vendor_account="999988887777", vendor_product="Amazon Web Services",
                    user_name="add-on user") for event in cloudtrail_events()]
-    rows = app.run_saved_search(CLOUDTRAIL_RULE, events)
+    rows = run_over_the_week(week_app, CLOUDTRAIL_RULE, events)
     assert {(row["signature"], row["vendor_region"], row["src"], row["src_ip"], row["user_agent"],
              row["vendor_account"], row["vendor_product"]) for row in rows} == {
         ("PutImage (add-on)", "add-on-region", "198.51.100.9", "198.51.100.9", "add-on agent", "999988887777",
@@ -368,7 +422,8 @@ def test_uploads_that_cannot_be_judged_are_reported_with_the_reason(app, tmp_pat
     """A typo in the team lookup must not silence the rule."""
     files = dict(demo.TUNING)
     files["lookups/team_profiles.csv"] = files["lookups/team_profiles.csv"].replace(",tokyo", ",tokio")
-    rows = app.with_local(tmp_path / "typo", files).run_saved_search(CLOUDTRAIL_RULE, cloudtrail_events())
+    rows = run_over_the_week(app.with_local(tmp_path / "typo", over_the_week(files)), CLOUDTRAIL_RULE,
+                             cloudtrail_events())
     kenji = [row for row in rows if row["user"] == "kenji.tanaka"]
     assert [(row["off_hours_reason"], row["bh_profile"], row["bh_tz"]) for row in kenji] == [
         ("unknown_profile", "tokio", "unknown")] * 2
@@ -395,8 +450,8 @@ def test_the_risk_message_of_an_upload_that_could_not_be_judged_says_so(app, tmp
     """Not "outside business hours: unknown_profile at  (unknown)": what happened, and why."""
     files = dict(demo.TUNING)
     files["lookups/team_profiles.csv"] = files["lookups/team_profiles.csv"].replace(",tokyo", ",tokio")
-    tuned = app.with_local(tmp_path / "typo", files)
-    rows = tuned.run_saved_search(demo.RULES[variant], demo.variant_events()[variant])
+    tuned = app.with_local(tmp_path / "typo", over_the_week(files))
+    rows = run_over_the_week(tuned, demo.RULES[variant], demo.variant_events()[variant])
     kenji = [row for row in rows if row["user"] == "kenji.tanaka"]
     assert kenji and all(row["off_hours_reason"] == "unknown_profile" for row in kenji)
     for row in kenji:
@@ -410,9 +465,11 @@ def test_the_risk_message_of_an_upload_that_could_not_be_judged_says_so(app, tmp
     assert judged and all("outside business hours: " in risk_message(demo.RULES[variant], row) for row in judged)
 
 
-def test_the_first_drilldown_shows_the_rules_results_for_one_user(app, shipped_results):
+def test_the_first_drilldown_shows_the_rules_results_for_one_user(week_app, shipped_results):
+    """The drilldown searches the notable's own time range ($info_min_time$ to $info_max_time$)."""
     drilldown = json.loads(SAVED[CLOUDTRAIL_RULE]["action.notable.param.drilldown_searches"])[0]["search"]
-    rows = app.evaluator().run(drilldown.replace("$user$", "michael.chen"), cloudtrail_events())
+    rows = week_app.evaluator(now=WEEK[1], window=WEEK).run(drilldown.replace("$user$", "michael.chen"),
+                                                            in_range(cloudtrail_events(), WEEK))
     assert rows == [row for row in shipped_results["CloudTrail"] if row["user"] == "michael.chen"]
     assert len(rows) == 2
 
@@ -440,29 +497,33 @@ def test_the_real_cloudtrail_sample_is_off_hours_in_utc_and_business_hours_in_lo
     record = json.loads((shared_reference / "samples" / "cloudtrail_ecr_putimage_attack_range_example_log.json")
                         .read_text(encoding="utf-8"))
     event = cloudtrail_event(record)
-    rows = app.run_saved_search(CLOUDTRAIL_RULE, [event])
+    run = run_time_of(int(event["_time"]))  # the hourly run that reports it, as shipped
+    rows = app.run_saved_search(CLOUDTRAIL_RULE, [event], now=run)
     assert [(row["user"], row["repository"], row["image_tag"], row["off_hours_reason"], row["local_time"],
              row["bh_tz"], row["src"], "src_ip" in row) for row in rows] == [
         ("test", "devsecops/cat_dog_server", "latest", "after_hours", "2021-08-18T23:17:30+00:00", "UTC",
          "AWS Internal", False)]
     los_angeles = with_policy(app, tmp_path / "la",
                               'ecrofhours tz=America/Los_Angeles hours="mon-fri 08:00-18:00" timefield=$timefield$')
-    assert los_angeles.run_saved_search(CLOUDTRAIL_RULE, [event]) == []
+    assert los_angeles.run_saved_search(CLOUDTRAIL_RULE, [event], now=run) == []
     judged = los_angeles.evaluator().run(
         f"`{LOGIC[CLOUDTRAIL_RULE]}` | search off_hours=* | table off_hours_reason", [event])
     assert judged == []  # business hours there: the logic macro passes on nothing
     docs = json.loads((shared_reference / "samples" / "cloudtrail_ecr_putimage_awsdocs_sample.json")
                       .read_text(encoding="utf-8"))
-    assert app.run_saved_search(CLOUDTRAIL_RULE, [cloudtrail_event(docs)]) == []  # Monday 16:45 UTC
+    docs_event = cloudtrail_event(docs)
+    assert app.run_saved_search(CLOUDTRAIL_RULE, [docs_event], now=run_time_of(int(docs_event["_time"]))) == [
+        ]  # Monday 16:45 UTC
 
 
 def test_the_security_lake_rule_reads_the_real_ocsf_1_1_0_layout(app, shared_reference):
     """The OCSF 1.1.0 example (an API call on Thursday 22:22:52 UTC), made a PutImage."""
     record = json.loads((shared_reference / "samples" / "ocsf_1.1.0_api_activity_example.json")
                         .read_text(encoding="utf-8"))
-    assert app.run_saved_search(ASL_RULE, [security_lake_event(record)]) == []  # not a PutImage
+    run = run_time_of(int(security_lake_event(record)["_time"]))  # the hourly run that reports it, as shipped
+    assert app.run_saved_search(ASL_RULE, [security_lake_event(record)], now=run) == []  # not a PutImage
     record["api"]["operation"] = "PutImage"
-    rows = app.run_saved_search(ASL_RULE, [security_lake_event(record)])
+    rows = app.run_saved_search(ASL_RULE, [security_lake_event(record)], now=run)
     assert [(row["user"], row["user_arn"], row["vendor_account"], row["vendor_region"], row["src_ip"],
              row["off_hours_reason"], row["local_time"], row["repository"]) for row in rows] == [
         ("Level6", "arn:aws:iam::1111111111111:user/Level6", "1111111111111", "us-east-1", "205.8.181.128",

@@ -70,7 +70,8 @@ def test_each_attack_is_explained_by_what_is_new(outcome):
                 for event in outcome.rule_sets["new", variant].risk if category_of(event) == ATTACK
                 for upload in event.uploads}
     ci, holiday, stranger = (attack.name for attack in ORGANISATION_A.attacks)
-    assert "a service from new source network 185.220.0.0/16 with new user agent aws-cli, as never seen +60" in messages[ci]
+    assert ("a service from new source network 185.220.0.0/16 with new user agent aws-cli, as never seen +60"
+            in messages[ci])
     assert "public holiday +20" in messages[holiday] and "a person at night +25" in messages[holiday]
     assert "principal never seen +60" in messages[stranger]
 
@@ -113,7 +114,8 @@ def test_the_hourly_runs_of_a_day_give_what_one_search_over_their_windows_gives(
 
 
 @pytest.mark.skipif(not os.environ.get("ECROFHOURS_SLOW"),
-                    reason="five seeds and organisations B and C take minutes: set ECROFHOURS_SLOW=1 (make demo runs them)")
+                    reason="five seeds and organisations B and C take minutes: set ECROFHOURS_SLOW=1 "
+                           "(make demo runs them)")
 def test_every_seed_and_the_other_organisations(shared_reference_module):
     """A on seeds 1-5, B (used for tuning after it failed as the holdout) and C (the holdout) on seed 1."""
     for outcome in run_all(shared_reference_module):

@@ -8,10 +8,11 @@ import json
 import pytest
 
 from conftest import REPO
-from harness.organisation import DOCKER, SDK
+from harness.organisation import DOCKER, SDK, run_time_of
 from harness.sample_events import (AWS_INTERNAL, BUILDKIT, Push, cloudtrail_event, cloudtrail_record, flatten,
                                  ocsf_rc2_record, ocsf_record, security_lake_event)
 from harness.spl import App
+from harness.spl.app import in_range
 
 GITHUB = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"
 DOCKER_UA = DOCKER.format(version="27.3.1")
@@ -70,6 +71,16 @@ def test_both_variants_give_the_same_principal_and_type_for_the_same_upload(app)
     assert typed(cloudtrail, "eventID") == typed(security_lake, "metadata.uid")
 
 
+RULE = "ecrofhours - AWS ECR Container Upload Outside Business Hours - Rule"
+
+
+def scheduled_run() -> float:
+    """The one hourly run that reports every case (all pushed 01:00-01:30 UTC): at 02:00, as shipped."""
+    runs = {run_time_of(int(cloudtrail_event(record)["_time"])) for record in records()}
+    assert len(runs) == 1, runs
+    return runs.pop()
+
+
 def service_principals(text: str) -> dict[str, str]:
     return {"lookups/ecrofhours_service_principals.csv": text}
 
@@ -77,8 +88,7 @@ def service_principals(text: str) -> dict[str, str]:
 def test_the_admins_lookup_overrides_the_guess_and_an_unknown_type_is_ignored_visibly(app, tmp_path):
     listed = app.with_local(tmp_path / "listed", service_principals(
         "user,principal_type,note\nanna.schmidt,service,shared build account\ndeploy-role,robot,typo\n"))
-    rows = listed.run_saved_search("ecrofhours - AWS ECR Container Upload Outside Business Hours - Rule",
-                                   [cloudtrail_event(record) for record in records()])
+    rows = listed.run_saved_search(RULE, [cloudtrail_event(record) for record in records()], now=scheduled_run())
     by_user = {row["user"]: row for row in rows}
     assert (by_user["anna.schmidt"]["principal_type"], by_user["anna.schmidt"]["principal_evidence"]) == (
         "service", "listed in ecrofhours_service_principals: shared build account")
@@ -89,9 +99,10 @@ def test_the_admins_lookup_overrides_the_guess_and_an_unknown_type_is_ignored_vi
 
 
 def test_without_the_admins_lookup_the_rule_runs_and_says_so(app):
-    evaluator = app.evaluator()
-    rows = evaluator.run(app.saved_search("ecrofhours - AWS ECR Container Upload Outside Business Hours - Rule"),
-                         [cloudtrail_event(record) for record in records()])
+    run = scheduled_run()
+    window = app.time_range(RULE, run)
+    evaluator = app.evaluator(now=run, window=window)
+    rows = evaluator.run(app.saved_search(RULE), in_range([cloudtrail_event(record) for record in records()], window))
     assert len(rows) == len(CASES)
     assert ("WARN", "[local] The lookup table 'ecrofhours_service_principals.csv' does not exist or is not "
             "available.") in evaluator.context.messages

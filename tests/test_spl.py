@@ -7,6 +7,8 @@ import pytest
 from conftest import REPO
 from harness.spl import App, Evaluator, MacroLibrary, SplError
 from harness.spl.escu import escu_macros, upstream_detections
+from harness.spl.timerange import relative_time
+from harness.spl.values import zone
 
 EVENTS = [
     {"_time": "1779696600", "user": "anna", "date_hour": "8", "tag": "1.0", "team": "payments", "n": "07"},
@@ -436,6 +438,60 @@ def test_streamstats_and_addinfo_refuse_what_is_not_emulated(spl, message):
 
 def test_addinfo_gives_the_searchs_time_range():
     evaluator = Evaluator(MacroLibrary({}), now=7800, window=(1000.0, 7200.0))
-    found = evaluator.run("search * | addinfo | where _time >= info_max_time - 3600", [{"_time": "2000"}, {"_time": "4000"}])
+    found = evaluator.run("search * | addinfo | where _time >= info_max_time - 3600",
+                          [{"_time": "2000"}, {"_time": "4000"}])
     assert [(row["_time"], row["info_min_time"], row["info_max_time"], row["info_search_time"]) for row in found] == [
         ("4000", "1000", "7200", "7800")]
+
+
+def at(text: str, zone_name: str = "UTC") -> str:
+    """Local ISO text of ``relative_time(text)`` at Tuesday 2026-04-28 14:05:30 in the zone."""
+    local = zone(zone_name)
+    from datetime import datetime
+
+    now = datetime(2026, 4, 28, 14, 5, 30, tzinfo=local).timestamp()
+    return datetime.fromtimestamp(relative_time(text, now, local), local).isoformat()
+
+
+def test_time_modifiers_offset_from_now_and_snap_down():
+    """Splunk's examples (Search Manual, Specify time modifiers; SPL2 manual, Specifying relative
+    time): -2d at 14:05 on April 28th is 14:05 on April 26th, -2d@d its midnight, -h@h at 3:45 is 2:00."""
+    assert at("-2d") == "2026-04-26T14:05:30+00:00" and at("-2d@d") == "2026-04-26T00:00:00+00:00"
+    assert at("-h@h") == "2026-04-28T13:00:00+00:00" and at("@h") == "2026-04-28T14:00:00+00:00"
+    assert (at("-1510m@m"), at("-10m@m")) == ("2026-04-27T12:55:00+00:00", "2026-04-28T13:55:00+00:00")
+    assert (at("-31d@d"), at("-1d@d"), at("now")) == (
+        "2026-03-28T00:00:00+00:00", "2026-04-27T00:00:00+00:00", "2026-04-28T14:05:30+00:00")
+    assert (at("@w1"), at("@w"), at("@w0"), at("@w7")) == ("2026-04-27T00:00:00+00:00",) + (
+        "2026-04-26T00:00:00+00:00",) * 3  # Monday; Sunday
+    assert at("+1w@d") == "2026-05-05T00:00:00+00:00" and at("-30s") == "2026-04-28T14:05:00+00:00"
+    assert at("0") == "1970-01-01T00:00:00+00:00"
+
+
+def test_day_offsets_and_snaps_keep_the_wall_clock_of_the_searchers_zone():
+    assert at("@d", "Asia/Tokyo") == "2026-04-28T00:00:00+09:00"
+    # Berlin changed to summer time on 2026-03-29: 31 days back is the same wall clock, one hour less
+    assert at("-31d", "Europe/Berlin") == "2026-03-28T14:05:30+01:00"
+    assert at("-31d@d", "Europe/Berlin") == "2026-03-28T00:00:00+01:00"
+
+
+@pytest.mark.parametrize("text", ["-1mon", "-1y@y", "@q", "-1d-1h", "-1d@mon", "yesterday", "", "10/15/2019:20:00:00"])
+def test_time_modifiers_not_emulated_are_refused(text):
+    with pytest.raises(SplError, match="not supported"):
+        relative_time(text, 1779696600, zone("UTC"))
+
+
+def test_a_saved_search_runs_in_its_own_time_range(app):
+    """At now, dispatch.earliest_time and dispatch.latest_time resolved; only events in that range
+    are searched; an explicit window replaces them; a time range needs the search's now."""
+    baseline = "ecrofhours - AWS ECR Container Upload Baseline"
+    now = 1779696600  # Monday 2026-05-25 08:10 UTC
+    assert app.time_range(baseline, now) == (now - 490 * 60 - 31 * 86400, now - 490 * 60 - 86400)
+    # in Tokyo it is 17:10 on Monday: from midnight of 31 days before to Sunday's midnight there (15:00 UTC)
+    assert app.time_range(baseline, now, "Asia/Tokyo") == (now - 490 * 60 - 31 * 86400 - 9 * 3600,
+                                                           now - 490 * 60 - 86400 - 9 * 3600)
+    with pytest.raises(SplError, match="needs the search's now"):
+        app.run_saved_search(baseline, EVENTS, window=(0, 1))
+    with pytest.raises(SplError, match="no numeric _time"):
+        app.run_saved_search(baseline, [{"_time": "soon"}], now=now)
+    with pytest.raises(SplError, match=r"no saved search \[nope\]"):
+        app.time_range("nope", now)

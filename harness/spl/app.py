@@ -15,7 +15,8 @@ from offhours.conffile import read_layered_conf
 from .macros import MacroLibrary
 from .pipeline import Evaluator
 from .syntax import SplError
-from .values import Value
+from .timerange import time_range
+from .values import Value, as_number, zone
 
 APP_FOLDERS = ("bin", "default", "lib", "local", "lookups")
 """What the command and the evaluator read of an app; the rest of the repository is not the app."""
@@ -60,10 +61,35 @@ class App:
             raise SplError(f"no saved search [{name}]")
         return self.saved_searches[name]["search"]
 
+    def time_range(self, name: str, now: float, searcher_tz: str = "UTC") -> tuple[float, float]:
+        """The time range of a saved search dispatched at ``now``: its own ``dispatch.earliest_time``
+        and ``dispatch.latest_time`` resolved there (:mod:`.timerange`), snapping in ``searcher_tz``."""
+        settings = self.saved_searches.get(name)
+        if settings is None:
+            raise SplError(f"no saved search [{name}]")
+        missing = [key for key in ("dispatch.earliest_time", "dispatch.latest_time") if not settings.get(key)]
+        if missing:
+            raise SplError(f"[{name}] has no {' and no '.join(missing)}: Splunk's defaults are not emulated")
+        return time_range(settings["dispatch.earliest_time"], settings["dispatch.latest_time"], now, zone(searcher_tz))
+
     def run_saved_search(self, name: str, events: Iterable[Mapping[str, Value]],
-                         searcher_tz: str = "UTC", now: float | None = None) -> list[dict]:
-        """The results of a saved search over events (``now``: the search's now, for ``now()``)."""
-        return self.evaluator(searcher_tz, now).run(self.saved_search(name), events)
+                         searcher_tz: str = "UTC", now: float | None = None,
+                         window: tuple[float, float] | None = None) -> list[dict]:
+        """The results of a saved search run at ``now`` (the search's now: ``now()``, ``addinfo``).
+
+        Its time range is its own dispatch times resolved at ``now`` (:meth:`time_range`), as the
+        scheduler dispatches it, or ``window`` when given (a time range chosen for the run, such as
+        one that covers sample events); ``events`` stand for the index, and only those with
+        ``_time`` in the range are searched. Without ``now`` and ``window`` the search has no time
+        range: every event is searched, and ``addinfo`` (the rules' ecrofhours_reported_uploads)
+        is an error."""
+        if window is None and now is not None:
+            window = self.time_range(name, now, searcher_tz)
+        if window is not None:
+            if now is None:
+                raise SplError(f"[{name}]: a time range needs the search's now")
+            events = in_range(events, window)
+        return self.evaluator(searcher_tz, now, window).run(self.saved_search(name), events)
 
     def with_local(self, target: Path, files: Mapping[str, str], without: Iterable[str] = (),
                    python: str | None = None) -> App:
@@ -106,3 +132,16 @@ class App:
 def _values(stanzas: Mapping) -> dict[str, dict[str, str]]:
     return {stanza: {key: setting.value for key, setting in settings.items()}
             for stanza, settings in stanzas.items()}
+
+
+def in_range(events: Iterable[Mapping[str, Value]], window: tuple[float, float]) -> list:
+    """The events a search with time range ``window`` reads: earliest <= ``_time`` < latest."""
+    low, high = window
+    found = []
+    for event in events:
+        when = as_number(event.get("_time")) if isinstance(event.get("_time"), str) else None
+        if when is None:
+            raise SplError(f"an event has no numeric _time for the search's time range: {event.get('_time')!r}")
+        if low <= when < high:
+            found.append(event)
+    return found

@@ -26,14 +26,14 @@ from ..scpv2 import ProtocolError, run_command
 from .evalexpr import parse_assignments, parse_expression, stored, truth
 from .searchexpr import parse_search
 from .syntax import SplError, Token, subsearch, tokens
+from .timerange import relative_time
 from .values import (Value, as_number, check_time_format, format_number, normalise, render_time, sort_key,
                      values_of)
 
 Event = dict  # field name -> Value
 SORT_LIMIT = 10000  # Splunk's sort keeps this many results unless told otherwise
+_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}  # streamstats' time_window spans
 _TIME_MODIFIER = re.compile(r'(?<![^\s(])(earliest|latest)\s*=\s*("[^"]*"|[^\s()]+)')
-_RELATIVE = re.compile(r"([+-])(\d+)(s|m|h|d)\Z")
-_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 class CommandFailed(SplError):
@@ -72,8 +72,9 @@ class Context:
 
 class Search:
     """``search <terms>``, also the first segment of every search. ``earliest=`` and ``latest=``
-    at the top level select by ``_time``: ``now``, epoch seconds or ``-<n>s|m|h|d`` from the
-    search's now, earliest inclusive, latest exclusive (``now`` when only earliest is given)."""
+    at the top level select by ``_time``: a time modifier (``timerange.relative_time``: ``now``,
+    epoch seconds, ``-<n><unit>@<unit>``) from the search's now, earliest inclusive, latest
+    exclusive (``now`` when only earliest is given)."""
 
     distributable = True
 
@@ -109,15 +110,7 @@ def _instant(text: str | None, context: Context) -> float | None:
         return None
     if context.now is None:
         raise SplError("search: earliest=/latest= need the search's now (a Deployment)")
-    if text == "now":
-        return context.now
-    relative = _RELATIVE.match(text)
-    if relative:
-        sign = -1 if relative.group(1) == "-" else 1
-        return context.now + sign * int(relative.group(2)) * _SECONDS[relative.group(3)]
-    if text.isdigit():
-        return int(text)
-    raise SplError(f"search: time {text!r} is not supported (now, epoch seconds, -<n>s|m|h|d)")
+    return relative_time(text, context.now, context.zone)
 
 
 class Eval:
