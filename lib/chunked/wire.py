@@ -26,8 +26,6 @@ from io import StringIO
 from itertools import chain
 from operator import itemgetter
 
-from offhours.caching import MAX_KEY_LENGTH, remember
-
 
 MV_PREFIX = "__mv_"
 _SMALL_TEXT = 4 << 20  # characters; StringIO takes up to four bytes each, lines() none
@@ -252,10 +250,15 @@ class AppendedCells(dict):
     real value is never kept. ``misses`` counts the lookups that missed.
     """
 
-    __slots__ = ("_annotator", "misses", "cells")
+    __slots__ = ("_annotator", "_remember", "_longest", "misses", "cells")
 
     def __init__(self, annotator, present):
         super().__init__()
+        # The engine's rule for bounded caches, loaded with the engine: the app's other
+        # commands (ecrofhoursinfo) use this module without it.
+        from offhours.caching import MAX_KEY_LENGTH, remember
+
+        self._remember, self._longest = remember, MAX_KEY_LENGTH
         self._annotator = annotator
         self.misses = 0
         values = self._values_of_key(annotator, present)
@@ -286,8 +289,8 @@ class AppendedCells(dict):
     def __missing__(self, key):
         self.misses += 1
         cells = self.cells(key)
-        if type(key) is str or max(map(len, key), default=0) <= MAX_KEY_LENGTH:
-            remember(self, key, cells, REMEMBERED)  # a text key: remember checks its length
+        if type(key) is str or max(map(len, key), default=0) <= self._longest:
+            self._remember(self, key, cells, REMEMBERED)  # a text key: remember checks its length
         return cells
 
 

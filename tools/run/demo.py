@@ -35,6 +35,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(REPO), str(REPO / "lib")]
 
 from harness.sample_events import PUSHES, cloudtrail_events, event_id, security_lake_events  # noqa: E402
+from harness.organisation import reporting  # noqa: E402
 from harness.spl import App, SplError  # noqa: E402
 from harness.spl.commands import Stats  # noqa: E402
 from harness.spl.escu import FOLDER, escu_evaluator, upstream_detections  # noqa: E402
@@ -79,9 +80,16 @@ def variant_events() -> dict[str, list[dict]]:
     return {"CloudTrail": cloudtrail_events(), "Security Lake": security_lake_events()}
 
 
+# The sample week's time range, from Saturday to Monday 00:00 UTC: every push lies in it.
+WEEK = (datetime(2026, 5, 23, tzinfo=timezone.utc).timestamp(), datetime(2026, 6, 1, tzinfo=timezone.utc).timestamp())
+
+
 def run_rules(app: App, events: dict[str, list[dict]]) -> dict[str, list[dict]]:
-    """Each rule's results over its variant's events (SplError if a search fails)."""
-    return {variant: app.run_saved_search(RULES[variant], events[variant]) for variant in RULES}
+    """Each rule's results over its variant's events, one search over the week at its end (the
+    app reports its whole time range: :func:`harness.organisation.reporting`); SplError if a
+    search fails."""
+    return {variant: app.run_saved_search(RULES[variant], events[variant], now=WEEK[1], window=WEEK)
+            for variant in RULES}
 
 
 def upload(row: dict) -> tuple[str, str, str]:
@@ -228,9 +236,11 @@ def main(argv: list[str] | None = None) -> int:
     risk_message = shipped.saved_searches[RULES["CloudTrail"]]["action.risk.param._risk_message"]
     results = {}
     with tempfile.TemporaryDirectory(prefix="ecrofhours-demo-") as folder:
-        tuned = shipped.with_local(Path(folder) / "ecrofhours", TUNING)
+        # The rules report the last hour of their range; over the week, they report all of it.
+        as_shipped = shipped.with_local(Path(folder) / "shipped" / "ecrofhours", reporting({}, None))
+        tuned = shipped.with_local(Path(folder) / "tuned" / "ecrofhours", reporting(TUNING, None))
         try:
-            results["shipped"] = run_rules(shipped, events)
+            results["shipped"] = run_rules(as_shipped, events)
             policy = shipped.macros["ecrofhours_business_hours(1)"].definition
             print(f"\n[1] As shipped: `ecrofhours_business_hours(1)` = {policy}")
             print_results(results["shipped"], risk_message)
