@@ -640,12 +640,14 @@ def admin_files(organisation: Organisation) -> dict[str, str]:
 def reported_uploads_macro(last: float | None) -> str:
     """A ``local/macros.conf`` stanza of ecrofhours_reported_uploads that reports the results whose
     first upload is in the last ``last`` seconds of the search's time range (None: anywhere in it),
-    in place of the shipped last 60 minutes; made from the shipped definition, ``addinfo`` kept."""
+    in place of the shipped rule (after the range's first 24 hours, at most its last 60 minutes);
+    made from the shipped definition, ``addinfo`` kept."""
     shipped = App(APP).macros["ecrofhours_reported_uploads"].definition
-    if shipped.count("info_max_time - 3600") != 1:
-        raise ValueError(f"ecrofhours_reported_uploads no longer reports the last 3600 s: {shipped}")
-    bound = "info_min_time" if last is None else f"info_max_time - {last:g}"
-    definition = shipped.replace("info_max_time - 3600", bound).replace("\n", " \\\n")
+    bound = "min(info_min_time + 86400, info_max_time - 3600)"
+    if shipped.count(bound) != 1:
+        raise ValueError(f"ecrofhours_reported_uploads no longer reports from {bound}: {shipped}")
+    definition = shipped.replace(bound, "info_min_time" if last is None else f"info_max_time - {last:g}")
+    definition = definition.replace("\n", " \\\n")  # continued lines, as in a .conf file
     return f"\n[ecrofhours_reported_uploads]\ndefinition = {definition}\n"
 
 

@@ -495,3 +495,16 @@ def test_a_saved_search_runs_in_its_own_time_range(app):
         app.run_saved_search(baseline, [{"_time": "soon"}], now=now)
     with pytest.raises(SplError, match=r"no saved search \[nope\]"):
         app.time_range("nope", now)
+
+
+def test_min_takes_numbers_only():
+    """eval's min() (Search Reference 9.4, statistical eval functions), as the rules use it: the
+    least of numbers; anything else is refused rather than guessed."""
+    [row] = run("search * | eval low=min(a + 86400, b - 3600)", [{"a": "0", "b": "200000"}])
+    assert float(row["low"]) == 86400
+    [row] = run("search * | eval low=min(a + 86400, b - 3600)", [{"a": "0", "b": "7200"}])
+    assert float(row["low"]) == 3600
+    with pytest.raises(SplError, match="min"):
+        run("search * | eval low=min(a, b)", [{"a": "1", "b": "text"}])
+    with pytest.raises(SplError, match="min"):
+        run("search * | eval low=min(a, missing)", [{"a": "1"}])

@@ -445,6 +445,16 @@ def _pow(context, base, exponent) -> Any:
     return numbers[0] ** numbers[1]
 
 
+def _min(context, *values) -> Any:
+    """The least of numbers (Search Reference 9.4, "Statistical eval functions": min takes
+    numbers or strings). Only numbers here: a null, a string or a multivalue is an error, as
+    nothing this app runs needs them."""
+    numbers = [_numeric(_single(value, "min()")) if value is not None else None for value in values]
+    if None in numbers:
+        raise SplError(f"min() takes numbers here: {values!r}")
+    return min(numbers)
+
+
 def _substr(context, value, start, length=None) -> str | None:
     value = _text(value, "substr")
     if value is None:
@@ -495,6 +505,7 @@ _FUNCTIONS: dict[str, tuple[int, int, Callable]] = {
     "like": (2, 2, _like),
     "lower": (1, 1, _lower),
     "match": (2, 2, _match),
+    "min": (1, 99, _min),
     "mvappend": (1, 99, _mvappend),
     "mvcount": (1, 1, _mvcount),
     "mvindex": (2, 3, _mvindex),
