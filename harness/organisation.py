@@ -215,7 +215,7 @@ ORGANISATION_A = Organisation(
 )
 
 ORGANISATION_B = Organisation(
-    name="B: Tel Aviv, Riyadh, Cairo (Friday-Saturday weekend; not used for tuning)",
+    name="B: Tel Aviv, Riyadh, Cairo (Friday-Saturday weekend; used for tuning after it failed)",
     start=date(2026, 9, 6),
     default_profile="tel_aviv",
     local_profiles=(

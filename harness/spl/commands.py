@@ -245,16 +245,11 @@ class EventStats:
         self.aggregates, self.by = _aggregations("eventstats", arguments)
 
     def run(self, events: list[Event], context: Context) -> list[Event]:
-        for key, members in _groups(events, self.by).items():
-            if len(key) > 0 and any(isinstance(event.get(name), list) for event in members for name in self.by):
-                raise SplError("eventstats: a multivalue by-field is not supported")
-            for function, argument, alias in self.aggregates:
-                value = _aggregate(function, argument, members)
-                for event in members:
-                    if alias in event:
-                        raise SplError(f"eventstats: {alias} exists already; overwriting is not emulated")
-                    if value is not None:
-                        event[alias] = value
+        _refuse_multivalue_by("eventstats", events, self.by)
+        for members in _groups(events, self.by).values():
+            values = {alias: _aggregate(function, argument, members) for function, argument, alias in self.aggregates}
+            for event in members:
+                _add_aggregates("eventstats", event, values)
         return events
 
 
@@ -297,9 +292,7 @@ class StreamStats:
             if times and when < times[-1]:
                 raise SplError("streamstats: time_window needs events sorted by _time (ascending is emulated)")
             times.append(when)
-        for name in self.by:
-            if any(isinstance(event.get(name), list) for event in events):
-                raise SplError("streamstats: a multivalue by-field is not supported")
+        _refuse_multivalue_by("streamstats", events, self.by)
         earlier: dict[tuple, list[tuple[float, Event]]] = {}
         computed = []
         for when, event in zip(times, events):
@@ -314,12 +307,24 @@ class StreamStats:
                              for function, argument, alias in self.aggregates})
             earlier.setdefault(key, []).append((when, dict(event)))
         for event, values in zip(events, computed):
-            for alias, value in values.items():
-                if alias in event:
-                    raise SplError(f"streamstats: {alias} exists already; overwriting is not emulated")
-                if value is not None:
-                    event[alias] = value
+            _add_aggregates("streamstats", event, values)
         return events
+
+
+def _refuse_multivalue_by(command: str, events: list[Event], by: list[str]) -> None:
+    """A multivalue by-field is not emulated: an error."""
+    if any(isinstance(event.get(name), list) for event in events for name in by):
+        raise SplError(f"{command}: a multivalue by-field is not supported")
+
+
+def _add_aggregates(command: str, event: Event, values: dict[str, Any]) -> None:
+    """An event's aggregates by name (a null adds nothing); overwriting a field it has is not
+    emulated: an error."""
+    for alias, value in values.items():
+        if alias in event:
+            raise SplError(f"{command}: {alias} exists already; overwriting is not emulated")
+        if value is not None:
+            event[alias] = value
 
 
 class AddInfo:

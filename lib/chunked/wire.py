@@ -272,7 +272,7 @@ class AppendedCells(dict):
     def _values_of_key(annotator, present):
         """The annotator's output fields for a key, as directly as its layout allows."""
         if present == (True, False, False):
-            return annotator.time_values  # the key is the time's text
+            return annotator.values_of_time()  # the key is the time's text
         if present == (True, True, False):
             values = annotator.values
             return lambda key: values(*key)  # the time's and the zone's text

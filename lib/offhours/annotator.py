@@ -18,6 +18,7 @@ never exceptions.
 ('0', 'business_hours', '2021-08-18T16:17:30-07:00', 'America/Los_Angeles')
 """
 import os
+from functools import partial
 
 from .caching import remember
 from .conffile import merge_layers, read_conf_layers
@@ -161,22 +162,21 @@ class Annotator:
             if clock is None:
                 clock = remember(self._clock_by_zone_value, tz_text, self._clock_for(tz_text, None))
         else:
-            return self.time_values(time_text)
+            clock = self._clock or self._clock_for(None, None)
         if type(clock) is tuple:
             return clock  # unknown profile or bad zone
+        return self._values_on(clock, time_text)
+
+    def values_of_time(self):
+        """:meth:`values` of events with no zone or profile value (the search's profile in its
+        own zone) as a function of the time value alone, its clock chosen once: what a caller
+        judging many such events calls per event."""
+        return partial(self._values_on, self._clock or self._clock_for(None, None))
+
+    def _values_on(self, clock, time_text):
+        """The fields of ``clock`` at the event's time value."""
         if time_text and self._whole_seconds and is_epoch_seconds(time_text):
             return clock.values(int(time_text))  # what parse_event_time reads it as: seconds
-        return self._parsed_time_values(clock, time_text)
-
-    def time_values(self, time_text):
-        """:meth:`values` of an event with no zone or profile value (the search's profile in
-        its own zone): the most common case, made short."""
-        clock = self._clock or self._clock_for(None, None)
-        if time_text and self._whole_seconds and is_epoch_seconds(time_text):
-            return clock.values(int(time_text))
-        return self._parsed_time_values(clock, time_text)
-
-    def _parsed_time_values(self, clock, time_text):
         text = trimmed(time_text) if time_text else ""
         if not text:  # absent or empty: splunkd writes an absent field as an empty cell
             self._met_no_time = True

@@ -64,17 +64,6 @@ _GAP_MARGIN = 1
 _NOT_SHARED = object()  # a wall-time window that does not hold in a zone (an offset change near)
 
 
-def _wall_clock():
-    """The zone whose instants are wall times: UTC."""
-    global _WALL
-    if _WALL is None:
-        _WALL = resolve_zone("UTC")
-    return _WALL
-
-
-_WALL = None
-
-
 def _segments(calendar, plan, previous, number):
     """``(starts, reasons)``: the seconds from local midnight of day ``number`` (plan ``plan``,
     the day before ``previous``) at which :func:`~offhours.verdict.reason_at` changes its
@@ -228,7 +217,8 @@ class Clock:
         wall = utc + offset
         window = day.wall_windows[stretch]
         if window is None or not window[2] <= wall < window[3]:
-            window = outside_window(self.calendar, _wall_clock(), wall, day.number, _GAP_MARGIN)
+            # In UTC (a cached zone) instants are wall times.
+            window = outside_window(self.calendar, resolve_zone("UTC"), wall, day.number, _GAP_MARGIN)
             if window is None:
                 return _NOT_SHARED
             day.wall_windows[stretch] = window
