@@ -6,6 +6,7 @@
 - With the guard off (splunklib's public path), the replies are byte for byte the private
   path's; an unproven splunk-sdk takes that path by itself and says so in one line.
 """
+import io
 import re
 import shutil
 import subprocess
@@ -104,3 +105,44 @@ def test_an_unproven_sdk_takes_the_public_path_and_says_so_once(tmp_path):
     assert notes == ["ecrofhours: splunk-sdk 2.1.9 is not one the commands are proven on (2.1.1, 3.0.1): "
                      "using splunklib's public record path (slower)"], unproven.stderr
     assert "public record path" not in proven.stderr
+
+
+# --- The reply buffer ----------------------------------------------------------------------------
+
+
+def splunklib_reply(install, records_per_chunk):
+    """What splunklib's record writer sends for chunks of records, on its own buffer or on a
+    ReplyBuffer."""
+    from splunklib.searchcommands.internals import RecordWriterV2
+
+    output = io.BytesIO()
+    writer = RecordWriterV2(output)
+    if install:
+        sdk.ReplyBuffer.install(writer)
+    for records in records_per_chunk:
+        for record in records:
+            writer.write_record(record)
+        writer.write_chunk(finished=False)
+    writer.write_chunk(finished=True)
+    return output.getvalue()
+
+
+def test_splunklib_writes_the_same_replies_through_the_reply_buffer():
+    chunks = [[{"_time": "1", "msg": 'a "q", b\nc', "tags": ["x", "y$"]}] * 3, [], [{"_time": "2", "msg": "é"}]]
+    assert splunklib_reply(True, chunks) == splunklib_reply(False, chunks)
+    assert b'"a ""q"", b' in splunklib_reply(True, chunks)
+
+
+def test_the_reply_buffer_goes_back_to_a_position_told():
+    buffer = sdk.ReplyBuffer()
+    buffer.write("a")
+    mark = buffer.tell()
+    buffer.writelines(["b", "c"])
+    assert buffer.getvalue() == "abc"
+    buffer.seek(mark)
+    buffer.truncate()
+    buffer.write("d")
+    assert buffer.getvalue() == "ad"
+    buffer.seek(0)
+    buffer.truncate()  # as splunklib empties it after each chunk
+    assert buffer.getvalue() == "" and buffer.tell() == 0

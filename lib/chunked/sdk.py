@@ -38,9 +38,11 @@ PRIVATE_NAMES = (
     "SearchCommand._record_writer",
     "SearchCommand._metadata",
     "SearchCommand._decode_list",
+    "RecordWriter._buffer",
     "RecordWriter._fieldnames",
     "RecordWriter._writer",
     "RecordWriter._pending_record_count",
+    "RecordWriter._writerow",
     "RecordWriter.custom_fields",
     "internals.CsvDialect",
 )
@@ -101,6 +103,48 @@ def note_public_path():
 
 class FieldTooLarge(Exception):
     """An event's field is longer than splunklib's CSV reader accepts; the message says which."""
+
+
+class ReplyBuffer:
+    """splunklib's reply buffer (``RecordWriter._buffer``) as a list of texts.
+
+    splunklib writes each reply into an ``io.StringIO`` and empties it with ``seek(0)`` and
+    ``truncate()``, which makes the StringIO copy what it holds at four bytes a character
+    first: 18 MB for the reply to a 50,000-event chunk of a few fields, most of the command's
+    peak memory. Here a reply is its texts until splunklib takes it (``getvalue``, one copy).
+    It does only what splunklib and this module do with the buffer: write at the end, tell a
+    position (counted in writes), seek to a position told and truncate there.
+    """
+
+    __slots__ = ("_texts", "_position", "write")
+
+    def __init__(self):
+        self._texts = []
+        self._position = 0
+        self.write = self._texts.append  # what csv.writer calls per row: no Python frame
+
+    @classmethod
+    def install(cls, writer):
+        """Put an empty one in place of splunklib ``writer``'s buffer, its CSV writer with it."""
+        writer._buffer = buffer = cls()
+        writer._writer = csv.writer(buffer, dialect=CSV_DIALECT)
+        writer._writerow = writer._writer.writerow
+
+    def writelines(self, texts):
+        self._texts.extend(texts)
+
+    def getvalue(self):
+        return "".join(self._texts)
+
+    def tell(self):
+        return len(self._texts)
+
+    def seek(self, position):
+        self._position = position
+        return position
+
+    def truncate(self):
+        del self._texts[self._position:]
 
 
 class CommandBase:
@@ -190,10 +234,9 @@ class CommandBase:
 
 class AnnotatingCommand(CommandBase):
     """A streaming command that adds fields to each record through an ``annotator``
-    (:class:`offhours.Annotator`): rows laid out as splunkd writes them go from ``csv.reader``
-    to splunklib's own ``csv.writer`` as lists, splunkd's cells with the fields appended
-    (:func:`chunked.wire.appended_rows`), the records splunklib would write; anything else
-    through ``stream()``.
+    (:class:`offhours.Annotator`): a chunk laid out as splunkd writes it goes back as its own
+    lines with the fields appended (:func:`chunked.wire.appended_reply`), the records
+    splunklib would write; anything else through ``stream()``.
 
     The command sets ``self.annotator`` in ``prepare()`` and implements ``stream()`` with
     :meth:`annotated_records` (the same rule for splunklib's dictionaries).
@@ -201,7 +244,7 @@ class AnnotatingCommand(CommandBase):
 
     annotator = None
     _frozen = False  # whether the first chunk froze what start-up made (gc.freeze)
-    _appended_cells = None  # the search's chunk.wire.AppendedCells, by the read fields a chunk has
+    _appended_text = None  # the search's chunk.wire.AppendedText, by chunk layout
 
     def annotated_records(self, records):
         """splunklib's records, annotated; then the search's warnings."""
@@ -235,6 +278,8 @@ class AnnotatingCommand(CommandBase):
             # the collector need not walk it again at every collection of the events' objects.
             gc.freeze()
             self._frozen = True
+            if USE_PRIVATE:
+                ReplyBuffer.install(self._record_writer)
         if not USE_PRIVATE:
             return super()._execute_chunk_v2(process, chunk)
         try:
@@ -253,47 +298,58 @@ class AnnotatingCommand(CommandBase):
     def _write_rows(self, body):
         """Annotate a chunk's rows into the record writer; False (nothing written) to decline.
 
-        Rows go out in splunkd's own layout with the output fields appended
-        (:func:`chunked.wire.appended_rows`); where that declines (an output field already
+        Records go out in splunkd's own layout with the output fields appended
+        (:func:`chunked.wire.appended_reply`); where that declines (an output field already
         present, a row of another width), as a dictionary-based command would write them
         (:func:`chunked.wire.annotated_rows`); where that declines too, through splunklib.
         """
         writer = self._record_writer
         if writer._fieldnames is not None or writer.custom_fields:
             return False
-        buffer = writer._buffer
-        mark = buffer.tell()
-        multivalues = "$" in body  # every non-empty __mv_ cell has one
-        for layout in (self._appended_layout, self._annotated_layout):
-            reader = wire.csv_rows(body, CSV_DIALECT)
-            header = next(reader, None)
-            names = wire.plain_columns(header) if header is not None else None
-            if names is None:
-                return header is None or next(reader, None) is None  # no records: splunklib writes nothing
-            counter = [0]
-            try:
-                writer._writer.writerows(layout(reader, names, counter, multivalues))
-            except wire.Decline:
-                buffer.seek(mark)
-                buffer.truncate()
-                continue
-            if counter[0]:
-                writer._fieldnames = wire.output_columns(names, self.annotator.output_fields)
-                writer._pending_record_count += counter[0]
-            return True
-        return False
+        if self._appended_text is None:
+            self._appended_text = {}
+        try:
+            reply = wire.appended_reply(self.annotator, body, CSV_DIALECT, StreamingCommand._decode_list,
+                                        self._appended_text)
+        except wire.Decline:
+            return self._write_annotated_rows(body)
+        if reply is None:
+            return False
+        lines, count, names = reply
+        if count:
+            writer._buffer.writelines(lines)
+            self._wrote(names, count)
+        return True
 
-    def _appended_layout(self, reader, names, counter, multivalues):
-        if self._appended_cells is None:
-            self._appended_cells = {}
-        return wire.appended_rows(self.annotator, reader, names, StreamingCommand._decode_list, counter,
-                                  self._appended_cells, multivalues)
-
-    def _annotated_layout(self, reader, names, counter, multivalues):
+    def _write_annotated_rows(self, body):
+        writer = self._record_writer
+        reader = wire.csv_rows(body, CSV_DIALECT)
+        header = next(reader, None)
+        names = wire.plain_columns(header) if header is not None else None
+        if names is None:
+            return header is None or next(reader, None) is None  # no records: splunklib writes nothing
         first = next(reader, None)
         if first is None:
-            return ()
-        return wire.annotated_rows(self.annotator, first, reader, names, StreamingCommand._decode_list, counter)
+            return True
+        counter = [0]
+        buffer = writer._buffer
+        mark = buffer.tell()
+        try:
+            writer._writer.writerows(wire.annotated_rows(self.annotator, first, reader, names,
+                                                         StreamingCommand._decode_list, counter))
+        except wire.Decline:
+            buffer.seek(mark)
+            buffer.truncate()
+            return False
+        if counter[0]:
+            self._wrote(names, counter[0])
+        return True
+
+    def _wrote(self, names, count):
+        """Tell splunklib's record writer what the rows just written hold."""
+        writer = self._record_writer
+        writer._fieldnames = wire.output_columns(names, self.annotator.output_fields)
+        writer._pending_record_count += count
 
 
 def report_gone(command, gone):

@@ -155,27 +155,96 @@ def annotated_rows(annotator, first, rest, names, decode, counter):
         yield row
 
 
-def appended_rows(annotator, rows, names, decode, counter, caches, multivalues=True):
-    """The reply's header, then each record kept (``annotator.only``) as splunkd sent it with
-    the output fields appended, for the rows ``rows`` under the columns ``names``;
-    ``counter[0]`` counts the rows (header excluded). ``caches`` (a dict kept for the whole
-    search) holds the :class:`AppendedCells` of each set of read fields the chunks have;
-    ``multivalues=False`` says no ``__mv_`` cell of the chunk holds anything (its text has
-    no ``$``), so read fields need no check.
+class LineBlocks:
+    """The lines of a chunk's ``text`` without their line feeds, split a block of about
+    :data:`BLOCK` characters at a time, so that a chunk's lines are never all objects at once.
+
+    Iterating gives every line (``csv.reader`` takes them so, at C speed: a value holding a
+    line feed loses it, and :meth:`text_of` gives such a record's text to read again). While
+    a block's lines are being read, ``block``, ``first`` and ``after`` are its lines, its first
+    line's number and the number after its last. A block ends at a line feed where the quote
+    characters since the start of the text are even, as at the end of every record of CSV
+    written as splunkd writes it, so such a record is never split between two blocks.
+    """
+
+    __slots__ = ("_text", "_ends_with_line_feed", "block", "first", "after", "_last")
+
+    def __init__(self, text):
+        self._text = text
+        self._ends_with_line_feed = text.endswith("\n")
+        self.block, self.first, self.after, self._last = [], 0, 0, True
+
+    def __iter__(self):
+        return chain.from_iterable(self._blocks())
+
+    def _blocks(self):
+        text = self._text
+        end = len(text) - 1 if self._ends_with_line_feed else len(text)  # that line feed ends the last line
+        start = 0 if text else end + 1
+        while start <= end:  # "\n" is one empty line
+            stop = text.find("\n", min(start + BLOCK, end))
+            stop = end if stop < 0 else stop
+            quotes = text.count('"', start, stop)
+            while quotes % 2 and stop < end:  # inside a quoted value: on to the next line feed
+                following = text.find("\n", stop + 1)
+                following = end if following < 0 else following
+                quotes += text.count('"', stop, following)
+                stop = following
+            self.block = text[start:stop].split("\n")
+            self.first, self.after, self._last = self.after, self.after + len(self.block), stop == end
+            yield self.block
+            start = stop + 1
+
+    def text_of(self, first, after):
+        """The text of lines ``first`` to ``after - 1`` (of the current block), each with
+        the line feed after it in the text; raises :class:`Decline` for lines of an earlier
+        block (a record split between blocks: only where stray quotes in unquoted values
+        made the count of quotes mislead)."""
+        if first < self.first:
+            raise Decline
+        text = "\n".join(self.block[first - self.first:after - self.first])
+        if after == self.after and self._last and not self._ends_with_line_feed:
+            return text  # the text's last line, with none
+        return text + "\n"
+
+
+# Characters in a block of lines (LineBlocks): a few thousand short records.
+BLOCK = 1 << 16
+
+
+def appended_reply(annotator, text, dialect, decode, caches):
+    """``(lines, count, names)``: the reply to chunk ``text`` (CSV in ``dialect``, laid out as
+    splunkd writes it) with the output fields appended, as lines of CSV text (header first,
+    none without a record kept), the records kept (``annotator.only``) and the chunk's plain
+    columns; ``None`` for a chunk in another layout (or no header). ``caches`` (a dict kept
+    for the whole search) holds the :class:`AppendedText` of each chunk layout met.
 
     The layout splunkd itself writes, as in Splunk 8.2.1's recorded doubleage session: the
     plain columns (the input's, then the output fields), then their ``__mv_`` columns (the
-    input's as they came, a multivalue with the very bytes splunkd sent; the output fields'
-    empty), each row extended in place. The output fields are looked up by the cells the
-    annotator reads (:class:`AppendedCells`), so an event whose time, zone and profile cells
-    were met just before costs a dictionary lookup. The first :data:`SAMPLE` rows of a chunk decide
-    whether its other rows use that cache: where nearly every lookup misses (each event in a
-    second of its own), they skip it.
+    input's as they came, the output fields' empty). A record on one line whose ``__mv_``
+    cells are all empty ends in exactly one comma per plain column: its reply line is that
+    line with the comma run replaced by the output fields' text, the very cells splunkd sent
+    and no CSV written per cell. Any other record (a multivalue, a value with a line break) is
+    read whole and written cell by cell, a multivalue with the bytes splunkd sent.
 
-    Raises :class:`Decline` when an output field is among ``names`` (it keeps its own column:
-    :func:`annotated_rows`) or at a row of another width than the header's, possibly after
-    rows out: the caller discards them.
+    The output fields are looked up by the cells the annotator reads
+    (:class:`AppendedText`), so an event whose time, zone and profile cells were met just
+    before costs a dictionary lookup. The first :data:`SAMPLE` records of a chunk decide
+    whether its other records use that cache: where nearly every lookup misses (each event in
+    a second of its own), they skip it.
+
+    Raises :class:`Decline` for a NUL before Python 3.11 (only :func:`csv_rows` reads it),
+    when an output field is among the columns (it keeps its own: :func:`annotated_rows`) or at
+    a record of another width than the header's.
     """
+    if not CSV_READS_NUL and "\0" in text:
+        raise Decline
+    source = LineBlocks(text)
+    reader = csv.reader(source, dialect)  # lines without their line feeds: see LineBlocks
+    header = next(reader, None)
+    names = plain_columns(header) if header is not None and reader.line_num == 1 else None
+    if names is None:
+        return None
     if any(name in names for name in annotator.output_fields):
         raise Decline
     n = len(names)
@@ -183,36 +252,78 @@ def appended_rows(annotator, rows, names, decode, counter, caches, multivalues=T
     read = [names.index(field) if field in names else -1 for field in annotator.input_fields]
     plain_at = [at for at in read if at >= 0]
     present = tuple(at >= 0 for at in read)
-    appended = caches.get(present)
+    appended = caches.get((present, n))
     if appended is None:
-        appended = caches[present] = AppendedCells(annotator, present)
-    output = list(annotator.output_fields)
-    header = names + output + [MV_PREFIX + name for name in names + output]
+        appended = caches[(present, n)] = AppendedText(annotator, present, n, dialect)
     # The key: a text for one read field, a tuple for several; () when the chunk has none.
     key = itemgetter(*plain_at) if plain_at else (lambda row: ())
-    multi = itemgetter(*[n + at for at in plain_at]) if plain_at and multivalues else None
-    no_multi = "" if len(plain_at) == 1 else ("",) * len(plain_at)
-    empty = ("",) * len(output)  # the output fields' __mv_ cells
-    lookup, misses, seen, count = appended.__getitem__, appended.misses, 0, 0
-    for row in rows:
+    empty_multivalues = "," * n  # how a line ends when its __mv_ cells are empty
+    blocks = [None]  # the header's place, then the lines so far in texts of SAMPLE records each
+    reply = []  # the lines since
+    add_line = reply.append
+    write_row = _line_writer(dialect, add_line)
+    no_output_multivalues = [""] * len(annotator.output_fields)
+    lookup, misses, count, seen, done = appended.__getitem__, appended.misses, 0, 0, reader.line_num
+    block, first, after = source.block, source.first, source.after
+    for row in reader:
+        at = reader.line_num  # the record is lines done to at - 1
+        if at > after:  # in the next block of lines
+            block, first, after = source.block, source.first, source.after
+        if at == done + 1 and len(row) == width:
+            line = block[done - first]
+            if line.endswith(empty_multivalues):
+                tail = lookup(key(row))
+                seen += 1
+                if seen % SAMPLE == 0:
+                    if seen == SAMPLE and appended.misses - misses > SAMPLE * 3 // 4:
+                        lookup = appended.text  # the cache hardly ever hits: work out every record's
+                    blocks.append("".join(reply))  # one text, not hundreds of objects
+                    reply.clear()
+                if tail is not None:
+                    add_line(line[:-n] + tail)
+                    count += 1
+                done = at
+                continue
+        if at > done + 1:  # several lines, read without their line feeds: read them again whole
+            row = next(csv.reader(lines(source.text_of(done, at)), dialect))
         if len(row) != width:
             raise Decline
-        if multi is None or multi(row) == no_multi:
-            cells = lookup(key(row))
-        else:  # a read field with several values: its first is read
-            cells = appended.of_texts(first_values(row, read, n, decode))
-        seen += 1
-        if seen == SAMPLE and appended.misses - misses > SAMPLE * 3 // 4:
-            lookup = appended.cells  # the cache hardly ever hits: compute every row's
-        if cells is None:  # dropped by only=true
-            continue
-        if not count:
-            yield header
-        count += 1
-        row[n:n] = cells  # after the plain cells, before the __mv_ cells
-        row += empty
-        yield row
-    counter[0] = count
+        values = appended.of_texts(first_values(row, read, n, decode))
+        if values is not None:
+            row[n:n] = values
+            row += no_output_multivalues
+            write_row(row)
+            count += 1
+        done = at
+    if not count:
+        return [], 0, names
+    output = list(annotator.output_fields)
+    blocks[0] = _csv_line(names + output + [MV_PREFIX + name for name in names + output], dialect)
+    blocks.append("".join(reply))
+    return blocks, count, names
+
+
+class _Sink:
+    """A file for ``csv.writer`` whose writes go to a function."""
+
+    __slots__ = ("write",)
+
+    def __init__(self, write):
+        self.write = write
+
+
+def _line_writer(dialect, add_line):
+    """A function that gives ``add_line`` each row it is called with as one CSV line in
+    ``dialect`` ended by a line feed, as splunkd ends its lines. The writer itself ends lines
+    with ``\r\n``, so that it quotes a value holding either character."""
+    return csv.writer(_Sink(lambda line: add_line(line[:-2] + "\n")), dialect, lineterminator="\r\n").writerow
+
+
+def _csv_line(cells, dialect):
+    """One CSV line of ``cells`` in ``dialect``, ended by a line feed."""
+    lines = []
+    _line_writer(dialect, lines.append)(cells)
+    return lines[0]
 
 
 def first_values(row, read, n, decode):
@@ -230,7 +341,7 @@ def first_values(row, read, n, decode):
     return texts
 
 
-# Rows at the start of each chunk that go through the cache, to see whether it hits.
+# Records at the start of each chunk that go through the cache, to see whether it hits.
 SAMPLE = 256
 # Output fields remembered per chunk layout. A search's events come in time order, so an
 # event's second (and zone) repeat in runs: a few recent ones give every hit a larger cache
@@ -240,19 +351,21 @@ SAMPLE = 256
 REMEMBERED = 16
 
 
-class AppendedCells(dict):
-    """The output fields :func:`appended_rows` appends to a row (a tuple), by the cells of
-    the read fields ``present`` in a chunk (a text for one field, else a tuple); None for a
-    row that ``only=true`` drops; :attr:`cells` computes them, uncached.
+class AppendedText(dict):
+    """What :func:`appended_reply` puts after a record's plain cells, by the cells of the read
+    fields ``present`` in a chunk of ``n`` plain columns (a text for one field, else a tuple):
+    a comma, the output fields as CSV in ``dialect``, their and the input's empty ``__mv_``
+    cells and the line feed; None for a record that ``only=true`` drops. :attr:`text` works
+    it out uncached; :meth:`of_texts` gives the fields themselves.
 
     Bounded as every per-value cache (:func:`offhours.caching.remember`), to
     :data:`REMEMBERED` entries: emptied when full, and a key holding a cell longer than a
     real value is never kept. ``misses`` counts the lookups that missed.
     """
 
-    __slots__ = ("_annotator", "_remember", "_longest", "misses", "cells")
+    __slots__ = ("_annotator", "_remember", "_longest", "misses", "text")
 
-    def __init__(self, annotator, present):
+    def __init__(self, annotator, present, n, dialect):
         super().__init__()
         # The engine's rule for bounded caches, loaded with the engine: the app's other
         # commands (ecrofhoursinfo) use this module without it.
@@ -261,18 +374,27 @@ class AppendedCells(dict):
         self._remember, self._longest = remember, MAX_KEY_LENGTH
         self._annotator = annotator
         self.misses = 0
-        values = self._values_of_key(annotator, present)
-        if annotator.only:
-            drops = annotator.drops
-            self.cells = lambda key: _kept(values(key), drops)
-        else:
-            self.cells = values
+        values_of = self._values_of_key(annotator, present)
+        drops = annotator.drops if annotator.only else None
+        count = len(annotator.output_fields)
+        separators = count - 1
+        multivalues = "," * (n + count) + "\n"
+
+        def text(key):
+            values = values_of(key)
+            if drops is not None and drops(values):
+                return None
+            joined = ",".join(values)
+            if joined.count(",") != separators or '"' in joined or "\n" in joined or "\r" in joined:
+                joined = _csv_line(values, dialect)[:-1]  # a value CSV must quote
+            return "," + joined + multivalues
+        self.text = text
 
     @staticmethod
     def _values_of_key(annotator, present):
         """The annotator's output fields for a key, as directly as its layout allows."""
         if present == (True, False, False):
-            return annotator.values_of_time()  # the key is the time's text
+            return annotator.values_of_time()  # the key is the time text
         if present == (True, True, False):
             values = annotator.values
             return lambda key: values(*key)  # the time's and the zone's text
@@ -283,15 +405,16 @@ class AppendedCells(dict):
         return values_of
 
     def of_texts(self, texts):
-        """The fields for the read fields' values ``texts`` (None: absent)."""
+        """The fields for the read fields' values ``texts`` (None: absent); None when
+        ``only=true`` drops the event."""
         return _kept(self._annotator.values(*texts), self._annotator.drops)
 
     def __missing__(self, key):
         self.misses += 1
-        cells = self.cells(key)
+        text = self.text(key)
         if type(key) is str or max(map(len, key), default=0) <= self._longest:
-            self._remember(self, key, cells, REMEMBERED)  # a text key: remember checks its length
-        return cells
+            self._remember(self, key, text, REMEMBERED)  # a text key: remember checks its length
+        return text
 
 
 def _kept(values, drops):

@@ -92,9 +92,9 @@ class Annotator:
         self._zones = {}
         self._warnings = list(book.warnings()) + list(self.profile.notes)
         self._days = {}  # local days shared by every clock (bounded in offhours.clock)
-        self._clocks = {}   # profile name -> {zone spelling ("": the profile's): Clock or undecidable}
-        self._clock = None  # the invocation's profile in its own zone
-        self._clock_by_zone_value = {}  # raw tzfield value -> clock of the invocation's profile
+        self._clocks = {}   # profile name -> {zone spelling ("": the profile's): (Clock or None, judge)}
+        self._judge = None  # values_of_time of the invocation's profile in its own zone
+        self._judge_by_zone_value = {}  # raw tzfield value -> values_of_time in its zone
         self._whole_seconds = self.timeunit in ("auto", "s")  # a short digit string is seconds
         self._data_years_noted = set()  # holiday calendars' data-years notes given to the search
         self._legacy_zones_noted = set()
@@ -155,28 +155,66 @@ class Annotator:
         """The output fields, as a tuple in ``OUTPUT_FIELDS`` order, for one event's values
         of the time, zone and profile fields (each a string, or ``None`` when absent; a
         multivalue field's first value)."""
+        return self.values_of_time(tz_text, profile_text)(time_text)
+
+    def values_of_time(self, tz_text=None, profile_text=None):
+        """:meth:`values` of events with these zone and profile values as a function of the
+        time value alone, its clock chosen once: what a caller judging many events of one
+        zone and profile calls per event."""
         if profile_text:
-            clock = self._clock_for(tz_text, profile_text)
-        elif tz_text:
-            clock = self._clock_by_zone_value.get(tz_text)
-            if clock is None:
-                clock = remember(self._clock_by_zone_value, tz_text, self._clock_for(tz_text, None))
-        else:
-            clock = self._clock or self._clock_for(None, None)
-        if type(clock) is tuple:
-            return clock  # unknown profile or bad zone
-        return self._values_on(clock, time_text)
+            return self._judge_for(tz_text, profile_text)
+        if tz_text:
+            judge = self._judge_by_zone_value.get(tz_text)
+            if judge is None:
+                judge = remember(self._judge_by_zone_value, tz_text, self._judge_for(tz_text, None))
+            return judge
+        return self._judge or self._judge_for(None, None)
 
-    def values_of_time(self):
-        """:meth:`values` of events with no zone or profile value (the search's profile in its
-        own zone) as a function of the time value alone, its clock chosen once: what a caller
-        judging many such events calls per event."""
-        return partial(self._values_on, self._clock or self._clock_for(None, None))
+    def _judge_for(self, tz_text, profile_text):
+        """The function of the time value for an event's zone and profile values."""
+        profile = self.profile
+        if self.profilefield is not None and profile_text:
+            name = trimmed(profile_text)
+            if name:
+                profile = self._profile_named(name)
+                if isinstance(profile, str):
+                    return _constant(_undecidable(UNKNOWN_PROFILE, name, "", profile))
+        spelling = trimmed(tz_text) if self.tzfield is not None and tz_text else ""
+        clocks = self._clocks.get(profile.name)
+        if clocks is None:
+            clocks = self._clocks[profile.name] = {}
+        clock_and_judge = clocks.get(spelling)
+        if clock_and_judge is None:
+            zone = self._zone_named(spelling) if spelling else profile.zone
+            if isinstance(zone, str):
+                clock_and_judge = (None, _constant(_undecidable(BAD_TIMEZONE, profile.name, "", zone)))
+            else:
+                from .clock import Clock  # execution only: getinfo probes never load it
 
-    def _values_on(self, clock, time_text):
-        """The fields of ``clock`` at the event's time value."""
-        if time_text and self._whole_seconds and is_epoch_seconds(time_text):
-            return clock.values(int(time_text))  # what parse_event_time reads it as: seconds
+                clock = Clock(profile.calendar, zone, profile.name, self._days)
+                clock_and_judge = (clock, self._time_judge(clock))
+            remember(clocks, spelling, clock_and_judge)
+        judge = clock_and_judge[1]
+        if profile is self.profile and not spelling:
+            self._judge = judge
+        return judge
+
+    def _time_judge(self, clock):
+        """The fields of ``clock`` as a function of an event's time value: Splunk's ``_time``
+        (whole epoch seconds) with no parsing, any other value through :meth:`_values_of_text`."""
+        values_at = clock.values
+        values_of_text = partial(self._values_of_text, clock)
+        if not self._whole_seconds:
+            return values_of_text
+
+        def judge(time_text):
+            if time_text and is_epoch_seconds(time_text):
+                return values_at(int(time_text))  # what parse_event_time reads it as: seconds
+            return values_of_text(time_text)
+        return judge
+
+    def _values_of_text(self, clock, time_text):
+        """The fields of ``clock`` at the event's time value, parsed."""
         text = trimmed(time_text) if time_text else ""
         if not text:  # absent or empty: splunkd writes an absent field as an empty cell
             self._met_no_time = True
@@ -188,33 +226,6 @@ class Annotator:
             self._had_time_text = True
             return _undecidable(BAD_TIME, clock.profile_name, clock.zone.name, str(error))
         return clock.values(utc)
-
-    def _clock_for(self, tz_text, profile_text):
-        """The clock for an event's zone and profile values, or the undecidable fields."""
-        profile = self.profile
-        if self.profilefield is not None and profile_text:
-            name = trimmed(profile_text)
-            if name:
-                profile = self._profile_named(name)
-                if isinstance(profile, str):
-                    return _undecidable(UNKNOWN_PROFILE, name, "", profile)
-        spelling = trimmed(tz_text) if self.tzfield is not None and tz_text else ""
-        clocks = self._clocks.get(profile.name)
-        if clocks is None:
-            clocks = self._clocks[profile.name] = {}
-        clock = clocks.get(spelling)
-        if clock is None:
-            zone = self._zone_named(spelling) if spelling else profile.zone
-            if isinstance(zone, str):
-                clock = _undecidable(BAD_TIMEZONE, profile.name, "", zone)
-            else:
-                from .clock import Clock  # execution only: getinfo probes never load it
-
-                clock = Clock(profile.calendar, zone, profile.name, self._days)
-            remember(clocks, spelling, clock)
-        if profile is self.profile and not spelling:
-            self._clock = clock
-        return clock
 
     def _profile_named(self, name):
         """A compiled profile, or the reason (str) it cannot be used."""
@@ -258,7 +269,12 @@ class Annotator:
     def _judged_a_time(self):
         """Whether some event had a time value (judged, or bad_time)."""
         return self._had_time_text or any(
-            clock.judged for clocks in self._clocks.values() for clock in clocks.values() if type(clock) is not tuple)
+            clock.judged for clocks in self._clocks.values() for clock, _ in clocks.values() if clock is not None)
+
+
+def _constant(values):
+    """The function of the time value for an event that cannot be judged: ``values`` always."""
+    return lambda time_text: values
 
 
 def _undecidable(reason, profile_name, zone_name, error):
