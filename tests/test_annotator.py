@@ -241,3 +241,37 @@ def test_a_time_field_some_event_has_does_not_warn(shipped, later):
     annotator.values(later)
     annotator.values(None)
     assert annotator.take_warnings() == []
+
+
+# --- Many events at once (values_of_many) ----------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+TIMES = st.sampled_from(["", " ", "1629328650", "1629328650.5", "2021-08-18T23:17:30Z", "x", "99999999999",
+                         "٠", "-5"]) | st.integers(1600000000, 1700000000).map(str)
+ZONES = st.sampled_from(["", "UTC", "Europe/Berlin", "europe/berlin", "Asia/Kathmandu", "+05:30", "Mars/Base",
+                         " Asia/Tokyo "])
+
+
+@settings(deadline=None, max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(times=st.lists(TIMES, max_size=40), zones=st.lists(ZONES, min_size=40, max_size=40),
+       options=st.sampled_from([{}, {"tzfield": "zone"}, {"tzfield": "zone", "profile": "berlin"},
+                                {"timeunit": "ms"}]))
+def test_many_events_at_once_get_each_event_s_values(shipped, times, zones, options):
+    """Any mix of times and zones, bad ones included: each event gets what values() gives it."""
+    zones = zones[:len(times)] if "tzfield" in options else None
+    together, alone = Annotator(shipped, options), Annotator(shipped, options)
+    assert together.values_of_many(times, zones) == [
+        alone.values(t, z if zones is not None else None) for t, z in zip(times, zones or [None] * len(times))]
+
+
+@pytest.mark.parametrize("spacing", [7, 3 * 3600], ids=["many a day: by zone, together", "thin: one by one"])
+def test_many_events_of_many_zones_in_both_regimes(shipped, spacing):
+    """Newest first over five zones (a bad one among them): dense enough for a zone's events to
+    go together, and too thin for it."""
+    zones = ["Europe/Berlin", "Asia/Kathmandu", "Mars/Base", "Australia/Lord_Howe", ""] * 200
+    times = [str(1763769599 - spacing * k) for k in range(len(zones))]
+    options = {"tzfield": "zone", "profile": "berlin"}
+    together, alone = Annotator(shipped, options), Annotator(shipped, options)
+    assert together.values_of_many(times, zones) == list(map(alone.values, times, zones))

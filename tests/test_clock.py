@@ -302,3 +302,73 @@ def test_days_split_inside_a_minute_or_skipped(name):
             check(clock, range(when - 150, when + 150, 7), failures, name)
             check(clock, range(when + 3 * 3600, when - 3 * 3600, -61), failures, name)
     assert not failures, failures[:20]
+
+
+# --- Many instants together (values_at) ------------------------------------------------------------
+
+
+def check_together(clock, instants, failures, against=None):
+    """``values_at`` of ``instants`` against each instant's own uncached fields (or, for speed,
+    ``against``: another clock's one-by-one values, themselves checked above)."""
+    got = clock.values_at(list(instants))
+    want = [against.values(t) if against is not None else clock.uncached(t) for t in instants]
+    failures.extend(f"{clock.zone.name} @{t}: {g} != {w}" for t, g, w in zip(instants, got, want) if g != w)
+
+
+def test_every_transition_of_every_zone_together():
+    """Around each transition of every zone from 1901-12-14 to 2100, a day before to a day after
+    every 17 minutes, newest first as a search returns them (one stretch of a day after
+    another): equal to the one-by-one values, and to the uncached engine for the notable
+    zones."""
+    calendar = holiday_calendar()
+    failures, checked = [], 0
+    for name in ALL_ZONES:
+        zone = resolve_zone(name)
+        for when in transitions(name)[::3]:
+            instants = [t for t in range(when + DAY, when - DAY, -1021) if LO <= t <= HI]
+            check_together(Clock(calendar, zone, "p", {}), instants, failures,
+                           None if name in NOTABLE else Clock(calendar, zone, "p", {}))
+            checked += len(instants)
+    assert checked > 3_000_000
+    assert not failures, f"{len(failures)} disagreements, first: " + "\n".join(failures[:20])
+
+
+ORDER = st.sampled_from(["newest first", "oldest first", "as drawn"])
+
+
+@BOUNDED
+@given(spec=st.sampled_from(SPECS), name=st.sampled_from(NOTABLE + ALL_ZONES[::9]),
+       start=st.integers(20 * DAY, HI - 20 * DAY), gaps=st.lists(st.integers(0, 5000) | st.integers(0, 3 * DAY),
+                                                               max_size=300),
+       order=ORDER, closed=st.lists(st.integers(-20, 20), max_size=4),
+       closes_at=st.sampled_from([0, 12 * 3600, 17 * 3600 + 60]))
+def test_instants_together_equal_the_uncached_engine(spec, name, start, gaps, order, closed, closes_at):
+    """Dense and sparse runs, in either order or none, with closures and half days: each
+    instant's fields are its uncached ones."""
+    day = start // DAY
+    closures = {day - k: [Closure(f"Closure {k}", closes_at)] for k in closed}
+    clock = Clock(Calendar(parse_hours(spec), Workweek(), closures), resolve_zone(name), "p", {})
+    instants, t = [], start
+    for gap in gaps:
+        t = max(t - gap, 20 * DAY)
+        instants.append(t)
+    if order == "oldest first":
+        instants.reverse()
+    elif order == "as drawn":
+        random.Random(len(instants)).shuffle(instants)
+    failures = []
+    check_together(clock, instants, failures)
+    assert not failures, failures[:10]
+
+
+def test_a_dense_hour_goes_a_stretch_at_a_time_and_sparse_days_one_by_one(monkeypatch):
+    """An hour's events every 7 seconds, newest first: no instant goes one by one. Events a
+    few hours apart: each does."""
+    one_by_one = []
+    real = Clock.values
+    monkeypatch.setattr(Clock, "values", lambda self, utc: one_by_one.append(utc) or real(self, utc))
+    clock = Clock(holiday_calendar(), resolve_zone("Europe/Berlin"), "p", {})
+    dense = list(range(1763769599, 1763769599 - 3600, -7))
+    assert clock.values_at(dense) == [clock.uncached(t) for t in dense] and one_by_one == []
+    sparse = list(range(1763769599, 1763769599 - 30 * DAY, -5 * 3600))
+    assert clock.values_at(sparse) == [clock.uncached(t) for t in sparse] and one_by_one == sparse

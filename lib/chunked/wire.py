@@ -23,8 +23,8 @@ write: every input column (a multivalue decoded and encoded again), then the out
 import csv
 import sys
 from io import StringIO
-from itertools import chain
-from operator import itemgetter
+from itertools import chain, compress, repeat
+from operator import add, getitem, is_not, itemgetter
 
 
 MV_PREFIX = "__mv_"
@@ -155,152 +155,178 @@ def annotated_rows(annotator, first, rest, names, decode, counter):
         yield row
 
 
-class LineBlocks:
-    """The lines of a chunk's ``text`` without their line feeds, split a block of about
-    :data:`BLOCK` characters at a time, so that a chunk's lines are never all objects at once.
+def text_blocks(text):
+    """``text`` (a chunk) in blocks of whole lines, about :data:`BLOCK` characters each, without
+    the line feed between two blocks or at the end: ``"\\n".join`` of the blocks is ``text``
+    without its last line feed. A block ends at a line feed where the quote characters since
+    the start of the text are even, as at the end of every record of CSV written as splunkd
+    writes it: such a record is never split between blocks.
 
-    Iterating gives every line (``csv.reader`` takes them so, at C speed: a value holding a
-    line feed loses it, and :meth:`text_of` gives such a record's text to read again). While
-    a block's lines are being read, ``block``, ``first`` and ``after`` are its lines, its first
-    line's number and the number after its last. A block ends at a line feed where the quote
-    characters since the start of the text are even, as at the end of every record of CSV
-    written as splunkd writes it, so such a record is never split between two blocks.
+    >>> list(text_blocks('a\\nb\\n')), list(text_blocks('\\n')), list(text_blocks(''))
+    (['a\\nb'], [''], [])
     """
-
-    __slots__ = ("_text", "_ends_with_line_feed", "block", "first", "after", "_last")
-
-    def __init__(self, text):
-        self._text = text
-        self._ends_with_line_feed = text.endswith("\n")
-        self.block, self.first, self.after, self._last = [], 0, 0, True
-
-    def __iter__(self):
-        return chain.from_iterable(self._blocks())
-
-    def _blocks(self):
-        text = self._text
-        end = len(text) - 1 if self._ends_with_line_feed else len(text)  # that line feed ends the last line
-        start = 0 if text else end + 1
-        while start <= end:  # "\n" is one empty line
-            stop = text.find("\n", min(start + BLOCK, end))
-            stop = end if stop < 0 else stop
-            quotes = text.count('"', start, stop)
-            while quotes % 2 and stop < end:  # inside a quoted value: on to the next line feed
-                following = text.find("\n", stop + 1)
-                following = end if following < 0 else following
-                quotes += text.count('"', stop, following)
-                stop = following
-            self.block = text[start:stop].split("\n")
-            self.first, self.after, self._last = self.after, self.after + len(self.block), stop == end
-            yield self.block
-            start = stop + 1
-
-    def text_of(self, first, after):
-        """The text of lines ``first`` to ``after - 1`` (of the current block), each with
-        the line feed after it in the text; raises :class:`Decline` for lines of an earlier
-        block (a record split between blocks: only where stray quotes in unquoted values
-        made the count of quotes mislead)."""
-        if first < self.first:
-            raise Decline
-        text = "\n".join(self.block[first - self.first:after - self.first])
-        if after == self.after and self._last and not self._ends_with_line_feed:
-            return text  # the text's last line, with none
-        return text + "\n"
+    end = len(text) - 1 if text.endswith("\n") else len(text)  # that line feed ends the last line
+    start = 0 if text else end + 1
+    while start <= end:  # "\n" is one empty line
+        stop = text.find("\n", min(start + BLOCK, end))
+        stop = end if stop < 0 else stop
+        quotes = text.count('"', start, stop)
+        while quotes % 2 and stop < end:  # inside a quoted value: on to the next line feed
+            following = text.find("\n", stop + 1)
+            following = end if following < 0 else following
+            quotes += text.count('"', stop, following)
+            stop = following
+        yield text[start:stop]
+        start = stop + 1
 
 
-# Characters in a block of lines (LineBlocks): a few thousand short records.
+# Characters in a block of lines (text_blocks): a few thousand short records.
 BLOCK = 1 << 16
 
 
 def appended_reply(annotator, text, dialect, decode, caches):
-    """``(lines, count, names)``: the reply to chunk ``text`` (CSV in ``dialect``, laid out as
-    splunkd writes it) with the output fields appended, as lines of CSV text (header first,
+    """``(texts, count, names)``: the reply to chunk ``text`` (CSV in ``dialect``, laid out as
+    splunkd writes it) with the output fields appended, as texts of CSV lines (header first;
     none without a record kept), the records kept (``annotator.only``) and the chunk's plain
     columns; ``None`` for a chunk in another layout (or no header). ``caches`` (a dict kept
     for the whole search) holds the :class:`AppendedText` of each chunk layout met.
 
     The layout splunkd itself writes, as in Splunk 8.2.1's recorded doubleage session: the
     plain columns (the input's, then the output fields), then their ``__mv_`` columns (the
-    input's as they came, the output fields' empty). A record on one line whose ``__mv_``
-    cells are all empty ends in exactly one comma per plain column: its reply line is that
-    line with the comma run replaced by the output fields' text, the very cells splunkd sent
-    and no CSV written per cell. Any other record (a multivalue, a value with a line break) is
-    read whole and written cell by cell, a multivalue with the bytes splunkd sent.
+    input's as they came, the output fields' empty), lines ended by a line feed. A record on
+    one line whose ``__mv_`` cells are all empty ends in exactly one comma per plain column:
+    its reply is that line with the comma run replaced by the output fields' text, the very
+    cells splunkd sent and no CSV written per cell. The chunk goes a block of lines at a time
+    (:func:`text_blocks`): where every line of a block is such a record, the block's reply is
+    put together by ``map`` over C functions; any other record (a multivalue, a value with a
+    line break) is written cell by cell, a multivalue with the bytes splunkd sent.
 
-    The output fields are looked up by the cells the annotator reads
+    The output fields' text is looked up by the cells the annotator reads
     (:class:`AppendedText`), so an event whose time, zone and profile cells were met just
-    before costs a dictionary lookup. The first :data:`SAMPLE` records of a chunk decide
-    whether its other records use that cache: where nearly every lookup misses (each event in
-    a second of its own), they skip it.
+    before costs a dictionary lookup. Where nearly every lookup of a block misses (each event
+    in a second of its own), the chunk's further blocks skip the cache.
 
     Raises :class:`Decline` for a NUL before Python 3.11 (only :func:`csv_rows` reads it),
-    when an output field is among the columns (it keeps its own: :func:`annotated_rows`) or at
-    a record of another width than the header's.
+    when an output field is among the columns (it keeps its own: :func:`annotated_rows`), at
+    a record of another width than the header's and at CSV that only a lenient reader takes.
     """
     if not CSV_READS_NUL and "\0" in text:
         raise Decline
-    source = LineBlocks(text)
-    reader = csv.reader(source, dialect)  # lines without their line feeds: see LineBlocks
-    header = next(reader, None)
-    names = plain_columns(header) if header is not None and reader.line_num == 1 else None
+    blocks = text_blocks(text)
+    first = next(blocks, None)
+    if first is None:
+        return None
+    header_end = first.find("\n")
+    try:
+        header = next(csv.reader([first if header_end < 0 else first[:header_end]], dialect, strict=True), None)
+    except csv.Error:
+        return None  # a header over several lines, or odd quoting: splunklib's to read
+    names = plain_columns(header) if header is not None else None
     if names is None:
         return None
     if any(name in names for name in annotator.output_fields):
         raise Decline
     n = len(names)
-    width = 2 * n
     read = [names.index(field) if field in names else -1 for field in annotator.input_fields]
-    plain_at = [at for at in read if at >= 0]
     present = tuple(at >= 0 for at in read)
     appended = caches.get((present, n))
     if appended is None:
         appended = caches[(present, n)] = AppendedText(annotator, present, n, dialect)
-    # The key: a text for one read field, a tuple for several; () when the chunk has none.
-    key = itemgetter(*plain_at) if plain_at else (lambda row: ())
-    empty_multivalues = "," * n  # how a line ends when its __mv_ cells are empty
-    blocks = [None]  # the header's place, then the lines so far in texts of SAMPLE records each
-    reply = []  # the lines since
-    add_line = reply.append
-    write_row = _line_writer(dialect, add_line)
-    no_output_multivalues = [""] * len(annotator.output_fields)
-    lookup, misses, count, seen, done = appended.__getitem__, appended.misses, 0, 0, reader.line_num
-    block, first, after = source.block, source.first, source.after
-    for row in reader:
-        at = reader.line_num  # the record is lines done to at - 1
-        if at > after:  # in the next block of lines
-            block, first, after = source.block, source.first, source.after
-        if at == done + 1 and len(row) == width:
-            line = block[done - first]
-            if line.endswith(empty_multivalues):
-                tail = lookup(key(row))
-                seen += 1
-                if seen % SAMPLE == 0:
-                    if seen == SAMPLE and appended.misses - misses > SAMPLE * 3 // 4:
-                        lookup = appended.text  # the cache hardly ever hits: work out every record's
-                    blocks.append("".join(reply))  # one text, not hundreds of objects
-                    reply.clear()
-                if tail is not None:
-                    add_line(line[:-n] + tail)
-                    count += 1
-                done = at
-                continue
-        if at > done + 1:  # several lines, read without their line feeds: read them again whole
-            row = next(csv.reader(lines(source.text_of(done, at)), dialect))
-        if len(row) != width:
-            raise Decline
-        values = appended.of_texts(first_values(row, read, n, decode))
-        if values is not None:
-            row[n:n] = values
-            row += no_output_multivalues
-            write_row(row)
-            count += 1
-        done = at
-    if not count:
+    reply = _ChunkReply(n, read, appended, dialect, decode)
+    try:
+        if header_end >= 0:
+            reply.add(first[header_end + 1:])
+        for block in blocks:
+            reply.add(block)
+    except csv.Error:
+        raise Decline from None  # read leniently (annotated_rows), or a field over the size limit
+    if not reply.count:
         return [], 0, names
     output = list(annotator.output_fields)
-    blocks[0] = _csv_line(names + output + [MV_PREFIX + name for name in names + output], dialect)
-    blocks.append("".join(reply))
-    return blocks, count, names
+    reply.texts.insert(0, _csv_line(names + output + [MV_PREFIX + name for name in names + output], dialect))
+    return reply.texts, reply.count, names
+
+
+class _ChunkReply:
+    """The reply to one chunk of ``n`` plain columns, the read fields at columns ``read``
+    (-1: absent), a block of lines at a time (:func:`appended_reply`): ``texts`` and ``count``."""
+
+    __slots__ = ("n", "read", "key", "columns", "kept", "appended", "dialect", "decode", "texts", "count", "cached")
+
+    def __init__(self, n, read, appended, dialect, decode):
+        self.n, self.read, self.appended, self.dialect, self.decode = n, read, appended, dialect, decode
+        plain_at = [at for at in read if at >= 0]
+        # The key: a text for one read field, a tuple for several; () when the chunk has none.
+        self.key = itemgetter(*plain_at) if plain_at else (lambda row: ())
+        self.columns = [itemgetter(at) for at in plain_at]
+        # What a line keeps: all but its empty __mv_ cells, their first comma kept.
+        self.kept = slice(0, 1 - n or None)
+        self.texts = []
+        self.count = 0
+        self.cached = True  # whether blocks look the fields up in the cache
+
+    def add(self, block):
+        """Append the reply to ``block`` (lines without their line feeds)."""
+        lines = block.split("\n")
+        rows = list(csv.reader(StringIO(block + "\n"), self.dialect, strict=True))
+        if (len(rows) == len(lines) and set(map(len, rows)) == {2 * self.n}
+                and all(map(str.endswith, lines, repeat("," * self.n)))):
+            self._add_lines(lines, rows)
+        else:
+            self._add_records(block, lines)
+
+    def _add_lines(self, lines, rows):
+        """Every record on its own line, its __mv_ cells empty: the lines with the fields'
+        text in place of the comma run at their end."""
+        appended = self.appended
+        kept = map(getitem, lines, repeat(self.kept))
+        if self.cached:
+            misses = appended.misses
+            tails = list(map(appended.__getitem__, map(self.key, rows)))
+            if appended.misses - misses > len(rows) * 3 // 4:
+                self.cached = False  # the cache hardly ever hits: work out the rest directly
+            if None in tails:  # only=true leaves these records out
+                kept, tails = _kept_by_only(kept, tails)
+            self.texts.append("".join(map(add, kept, tails)))
+            self.count += len(tails)
+        else:
+            fields = appended.fields_texts([list(map(column, rows)) for column in self.columns], len(rows))
+            if None in fields:
+                kept, fields = _kept_by_only(kept, fields)
+            self.texts.append("".join(chain.from_iterable(zip(kept, fields, repeat(appended.multivalues)))))
+            self.count += len(fields)
+
+    def _add_records(self, block, lines):
+        """Record by record: lines as in :meth:`_add_lines`, any other record written anew."""
+        n, read, appended, decode, texts = self.n, self.read, self.appended, self.decode, self.texts
+        write_row = _line_writer(self.dialect, texts.append)
+        empty_multivalues = "," * n
+        no_output_multivalues = [""] * len(appended.output_fields)
+        reader = csv.reader(StringIO(block + "\n"), self.dialect, strict=True)
+        done = 0
+        for row in reader:
+            at = reader.line_num  # the record is lines done to at - 1
+            if len(row) != 2 * n:
+                raise Decline
+            if at == done + 1 and lines[done].endswith(empty_multivalues):
+                tail = appended[self.key(row)]
+                if tail is not None:
+                    texts.append(lines[done][self.kept] + tail)
+                    self.count += 1
+            else:
+                values = appended.of_texts(first_values(row, read, n, decode))
+                if values is not None:
+                    row[n:n] = values
+                    row += no_output_multivalues
+                    write_row(row)
+                    self.count += 1
+            done = at
+
+
+def _kept_by_only(lines, texts):
+    """The lines and their texts of the records ``only=true`` keeps (a text None: left out)."""
+    keep = list(map(is_not, texts, repeat(None)))
+    return compress(lines, keep), list(compress(texts, keep))
 
 
 class _Sink:
@@ -341,8 +367,6 @@ def first_values(row, read, n, decode):
     return texts
 
 
-# Records at the start of each chunk that go through the cache, to see whether it hits.
-SAMPLE = 256
 # Output fields remembered per chunk layout. A search's events come in time order, so an
 # event's second (and zone) repeat in runs: a few recent ones give every hit a larger cache
 # gives. A larger one costs peak memory, since each entry, made among the rows, keeps allocator
@@ -354,16 +378,19 @@ REMEMBERED = 16
 class AppendedText(dict):
     """What :func:`appended_reply` puts after a record's plain cells, by the cells of the read
     fields ``present`` in a chunk of ``n`` plain columns (a text for one field, else a tuple):
-    a comma, the output fields as CSV in ``dialect``, their and the input's empty ``__mv_``
-    cells and the line feed; None for a record that ``only=true`` drops. :attr:`text` works
-    it out uncached; :meth:`of_texts` gives the fields themselves.
+    the output fields as CSV in ``dialect`` (after the comma the line keeps), their and the
+    input's empty ``__mv_`` cells and the line feed; None for a record that ``only=true`` drops. :attr:`text` works
+    it out uncached, :attr:`fields_texts` the fields alone for the read fields' columns of
+    many records (checking their texts together whether CSV must quote a value), each to be
+    followed by :attr:`multivalues`; :meth:`of_texts` gives the fields themselves.
 
     Bounded as every per-value cache (:func:`offhours.caching.remember`), to
     :data:`REMEMBERED` entries: emptied when full, and a key holding a cell longer than a
     real value is never kept. ``misses`` counts the lookups that missed.
     """
 
-    __slots__ = ("_annotator", "_remember", "_longest", "misses", "text")
+    __slots__ = ("_annotator", "_remember", "_longest", "misses", "text", "fields_texts", "multivalues",
+                 "output_fields")
 
     def __init__(self, annotator, present, n, dialect):
         super().__init__()
@@ -380,15 +407,33 @@ class AppendedText(dict):
         separators = count - 1
         multivalues = "," * (n + count) + "\n"
 
-        def text(key):
+        def fields_text(key):
             values = values_of(key)
             if drops is not None and drops(values):
                 return None
             joined = ",".join(values)
             if joined.count(",") != separators or '"' in joined or "\n" in joined or "\r" in joined:
                 joined = _csv_line(values, dialect)[:-1]  # a value CSV must quote
-            return "," + joined + multivalues
-        self.text = text
+            return joined
+
+        def text(key):
+            joined = fields_text(key)
+            return None if joined is None else joined + multivalues
+
+        values_of_columns = self._values_of_columns(annotator, present, values_of)
+
+        def fields_texts(columns, count):
+            keys = list(zip(*columns)) if len(columns) > 1 else columns[0] if columns else [()] * count
+            if drops is not None:
+                return list(map(fields_text, keys))
+            found = list(map(",".join, values_of_columns(columns, keys)))
+            whole = "\n".join(found)
+            if (whole.count(",") != separators * len(found) or whole.count("\n") != len(found) - 1 or '"' in whole
+                    or "\r" in whole):
+                return list(map(fields_text, keys))  # a value CSV must quote: key by key
+            return found
+        self.text, self.fields_texts, self.multivalues = text, fields_texts, multivalues
+        self.output_fields = annotator.output_fields
 
     @staticmethod
     def _values_of_key(annotator, present):
@@ -403,6 +448,14 @@ class AppendedText(dict):
             parts = iter((key,) if type(key) is str else key)
             return annotator.values(*[next(parts) if there else None for there in present])
         return values_of
+
+    @staticmethod
+    def _values_of_columns(annotator, present, values_of):
+        """The annotator's output fields for the read fields' columns (lists) and the same as
+        keys, as a list."""
+        if present in ((True, False, False), (True, True, False)):
+            return lambda columns, keys: annotator.values_of_many(*columns)  # times, and zones
+        return lambda columns, keys: list(map(values_of, keys))
 
     def of_texts(self, texts):
         """The fields for the read fields' values ``texts`` (None: absent); None when

@@ -18,11 +18,13 @@ never exceptions.
 ('0', 'business_hours', '2021-08-18T16:17:30-07:00', 'America/Los_Angeles')
 """
 import os
+from collections import deque
 from functools import partial
+from itertools import groupby
 
 from .caching import remember
 from .conffile import merge_layers, read_conf_layers
-from .eventtime import TIME_UNITS, BadTime, is_epoch_seconds, parse_event_time
+from .eventtime import TIME_UNITS, BadTime, all_epoch_seconds, is_epoch_seconds, parse_event_time
 from .holidays import COMPANY_CLOSURES, HolidayCatalog
 from .options import PROFILE_OVERRIDES, OptionError, parse_bool
 from .profile_lookup import PROFILE_LOOKUP, private_copies, read_profile_lookup
@@ -93,8 +95,8 @@ class Annotator:
         self._warnings = list(book.warnings()) + list(self.profile.notes)
         self._days = {}  # local days shared by every clock (bounded in offhours.clock)
         self._clocks = {}   # profile name -> {zone spelling ("": the profile's): (Clock or None, judge)}
-        self._judge = None  # values_of_time of the invocation's profile in its own zone
-        self._judge_by_zone_value = {}  # raw tzfield value -> values_of_time in its zone
+        self._own = None  # _clock_and_judge of the invocation's profile in its own zone
+        self._by_zone_value = {}  # raw tzfield value -> _clock_and_judge of the invocation's profile
         self._whole_seconds = self.timeunit in ("auto", "s")  # a short digit string is seconds
         self._data_years_noted = set()  # holiday calendars' data-years notes given to the search
         self._legacy_zones_noted = set()
@@ -161,43 +163,85 @@ class Annotator:
         """:meth:`values` of events with these zone and profile values as a function of the
         time value alone, its clock chosen once: what a caller judging many events of one
         zone and profile calls per event."""
-        if profile_text:
-            return self._judge_for(tz_text, profile_text)
-        if tz_text:
-            judge = self._judge_by_zone_value.get(tz_text)
-            if judge is None:
-                judge = remember(self._judge_by_zone_value, tz_text, self._judge_for(tz_text, None))
-            return judge
-        return self._judge or self._judge_for(None, None)
+        return self._clock_and_judge(tz_text, profile_text)[1]
 
-    def _judge_for(self, tz_text, profile_text):
-        """The function of the time value for an event's zone and profile values."""
+    def values_of_many(self, time_texts, tz_texts=None):
+        """:meth:`values` of many events without a profile value, as a list: ``time_texts``
+        and ``tz_texts`` (None: no zone value) are lists of their values (strings).
+
+        Where the times are all epoch seconds, as Splunk's ``_time`` is, a zone's clock judges
+        its events together (:meth:`Clock.values_at`) when they are many a day; events of
+        many zones spread thin go one by one, in their order.
+        """
+        if tz_texts is None:
+            return self._values_of_times(self._clock_and_judge(None, None), time_texts)
+        found = {tz_text: self._clock_and_judge(tz_text, None) for tz_text in set(tz_texts)}
+        if not (self._whole_seconds and all_epoch_seconds(time_texts)):
+            return [found[tz_text][1](time_text) for time_text, tz_text in zip(time_texts, tz_texts)]
+        from .clock import MANY_A_DAY  # execution only, as Clock
+
+        utcs = list(map(int, time_texts))
+        days = (max(utcs) - min(utcs)) // 86400 + 1
+        if len(utcs) < MANY_A_DAY * days * len(found):
+            # a function of epoch seconds per zone: its clock's, or the same fields at any time
+            of_seconds = {tz_text: judge if clock is None else clock.values
+                          for tz_text, (clock, judge) in found.items()}
+            return [of_seconds[tz_text](utc) for utc, tz_text in zip(utcs, tz_texts)]
+        result = [None] * len(utcs)
+        for tz_text, group in groupby(sorted(range(len(tz_texts)), key=tz_texts.__getitem__), tz_texts.__getitem__):
+            indices = list(group)
+            clock, judge = found[tz_text]
+            if clock is None:
+                values = list(map(judge, indices))  # the same fields at any time
+            else:
+                values = clock.values_at(list(map(utcs.__getitem__, indices)))
+            deque(map(result.__setitem__, indices, values), maxlen=0)
+        return result
+
+    def _values_of_times(self, clock_and_judge, time_texts):
+        clock, judge = clock_and_judge
+        if clock is not None and self._whole_seconds and all_epoch_seconds(time_texts):
+            return clock.values_at(list(map(int, time_texts)))
+        return list(map(judge, time_texts))
+
+    def _clock_and_judge(self, tz_text, profile_text):
+        """The clock (None: the event cannot be judged) and :meth:`values_of_time`."""
+        if profile_text:
+            return self._clock_and_judge_for(tz_text, profile_text)
+        if tz_text:
+            found = self._by_zone_value.get(tz_text)
+            if found is None:
+                found = remember(self._by_zone_value, tz_text, self._clock_and_judge_for(tz_text, None))
+            return found
+        return self._own or self._clock_and_judge_for(None, None)
+
+    def _clock_and_judge_for(self, tz_text, profile_text):
+        """:meth:`_clock_and_judge` for an event's zone and profile values, looked up."""
         profile = self.profile
         if self.profilefield is not None and profile_text:
             name = trimmed(profile_text)
             if name:
                 profile = self._profile_named(name)
                 if isinstance(profile, str):
-                    return _constant(_undecidable(UNKNOWN_PROFILE, name, "", profile))
+                    return None, _constant(_undecidable(UNKNOWN_PROFILE, name, "", profile))
         spelling = trimmed(tz_text) if self.tzfield is not None and tz_text else ""
         clocks = self._clocks.get(profile.name)
         if clocks is None:
             clocks = self._clocks[profile.name] = {}
-        clock_and_judge = clocks.get(spelling)
-        if clock_and_judge is None:
+        found = clocks.get(spelling)
+        if found is None:
             zone = self._zone_named(spelling) if spelling else profile.zone
             if isinstance(zone, str):
-                clock_and_judge = (None, _constant(_undecidable(BAD_TIMEZONE, profile.name, "", zone)))
+                found = (None, _constant(_undecidable(BAD_TIMEZONE, profile.name, "", zone)))
             else:
                 from .clock import Clock  # execution only: getinfo probes never load it
 
                 clock = Clock(profile.calendar, zone, profile.name, self._days)
-                clock_and_judge = (clock, self._time_judge(clock))
-            remember(clocks, spelling, clock_and_judge)
-        judge = clock_and_judge[1]
+                found = (clock, self._time_judge(clock))
+            remember(clocks, spelling, found)
         if profile is self.profile and not spelling:
-            self._judge = judge
-        return judge
+            self._own = found
+        return found
 
     def _time_judge(self, clock):
         """The fields of ``clock`` as a function of an event's time value: Splunk's ``_time``

@@ -33,12 +33,14 @@ in many zones (a per-event ``tzfield``) share.
 ('1', 'after_hours', '2021-08-18T18:20:00-07:00', '20')
 """
 from bisect import bisect_right
+from itertools import islice, repeat
+from operator import floordiv, ge, mod, neg, sub
 
 from .caching import remember
 from .calendar import date_of, weekday_of
 from .verdict import (
-    BUSINESS_HOURS, WEEKDAY_NAMES, format_offset, judge, minutes_between, outside_window, reason_at,
-    window_covers,
+    BUSINESS_HOURS, HORIZON_SECONDS, WEEKDAY_NAMES, format_offset, judge, minutes_between, outside_window,
+    reason_at, window_covers,
 )
 from .zones import resolve_zone
 
@@ -62,6 +64,11 @@ _MAX_GAPS = 8
 # local days (a night gap spans two).
 _GAP_MARGIN = 1
 _NOT_SHARED = object()  # a wall-time window that does not hold in a zone (an offset change near)
+# Farther than any instant is from a span end: stands in for no span on that side.
+_NO_SPAN = 1 << 40
+# Instants of a stretch of a day (or of a day, on average) below which values_at takes them
+# one by one: a stretch's maps cost about as much as this many instants' values().
+MANY_A_DAY = 8
 
 
 def _segments(calendar, plan, previous, number):
@@ -147,6 +154,81 @@ class Clock:
                 _HOURS[second // 3600], day.weekday, day.holiday_name, minutes, self.profile_name, self._zone_name,
                 "")
 
+    def values_at(self, utcs):
+        """:meth:`values` of each epoch second of the list ``utcs``, as a list.
+
+        Instants in order (newest first, as a search returns events, or oldest first) go a
+        stretch of a local day at a time: the instants of one stretch share all but their
+        local time, hour and ``minutes_outside``, and those come from ``map`` over C
+        functions with :meth:`values`' arithmetic. Others go one by one through :meth:`values`.
+        """
+        if len(utcs) < MANY_A_DAY or abs(utcs[0] - utcs[-1]) > len(utcs) // MANY_A_DAY * _DAY:
+            return list(map(self.values, utcs))  # fewer than MANY_A_DAY instants a day: one by one
+        if all(map(ge, utcs, islice(utcs, 1, None))):
+            return self._newest_first(utcs)
+        if all(map(ge, islice(utcs, 1, None), utcs)):
+            return self._newest_first(utcs[::-1])[::-1]
+        return list(map(self.values, utcs))
+
+    def _newest_first(self, utcs):
+        """:meth:`values_at` of instants from newest to oldest."""
+        negated = list(map(neg, utcs))  # oldest to newest, for bisect
+        out = []
+        first, count = 0, len(utcs)
+        while first < count:
+            utc = utcs[first]
+            day = self._day
+            if day is None or not day.lo <= utc < day.hi:
+                day = self._local_day(utc)
+                if day is None:
+                    out.append(self.uncached(utc))
+                    first += 1
+                    continue
+            after = bisect_right(negated, -day.lo, first)  # the first instant before the day
+            if after - first < MANY_A_DAY:
+                out += map(self.values, utcs[first:after])
+                first = after
+                continue
+            for stretch in range(len(day.starts) - 1, -1, -1):  # the latest stretch first
+                end = bisect_right(negated, -(day.midnight + day.starts[stretch]), first, after)
+                if end - first >= MANY_A_DAY:
+                    out += self._stretch_values(day, stretch, utcs[first:end])
+                else:
+                    out += map(self.values, utcs[first:end])
+                first = end
+        return out
+
+    def _stretch_values(self, day, stretch, utcs):
+        """:meth:`values` of instants ``utcs`` (newest first) of ``stretch`` of ``day``."""
+        reason = day.reasons[stretch]
+        if reason is BUSINESS_HOURS:
+            off_hours, minutes = "0", repeat("0")
+        else:
+            off_hours = "1"
+            window = day.windows[stretch]
+            if window is None or not window[2] <= utcs[-1] <= utcs[0] < window[3]:
+                window = self._window(day, stretch, utcs[0])
+                if window is None:
+                    return list(map(self.values, utcs))
+                day.windows[stretch] = window
+                if not window[2] <= utcs[-1]:  # the stretch holds more than one gap
+                    return list(map(self.values, utcs))
+            # minutes_between: the real time to the nearest span end before or start after
+            last_end, next_start = window[0], window[1]
+            nearest = list(map(min, map(sub, utcs, repeat(-_NO_SPAN if last_end is None else last_end)),
+                               map(sub, repeat(_NO_SPAN if next_start is None else next_start), utcs)))
+            if max(nearest) > HORIZON_SECONDS:
+                return list(map(self.values, utcs))
+            minutes = map(str, map(max, map(neg, map(floordiv, map(neg, nearest), repeat(60))), repeat(1)))
+        seconds = list(map(sub, utcs, repeat(day.midnight)))
+        minutes_of_day = map(_MINUTES.__getitem__, map(floordiv, seconds, repeat(60)))
+        local_times = map("".join, zip(repeat(day.date_text), minutes_of_day,
+                                      map(_SECONDS.__getitem__, map(mod, seconds, repeat(60))), repeat(day.suffix)))
+        hours = map(_HOURS.__getitem__, map(floordiv, seconds, repeat(3600)))
+        return list(zip(repeat(off_hours), repeat(reason), local_times, hours, repeat(day.weekday),
+                        repeat(day.holiday_name), minutes, repeat(self.profile_name), repeat(self._zone_name),
+                        repeat("")))
+
     def _local_day(self, utc):
         """The :class:`LocalDay` holding ``utc`` (found or made), or None for a zone whose
         offsets are not whole minutes (judged uncached)."""
@@ -189,13 +271,17 @@ class Clock:
 
     def _window(self, day, stretch, utc):
         """:func:`~offhours.verdict.outside_window` of off-hours instant ``utc`` in ``stretch``
-        of ``day``, from the gaps met before where one decides it (None: within a span's real
-        time)."""
+        of ``day`` (None: within a span's real time): the gap as every zone of the calendar
+        sees it in wall time, where another zone's clock found it already; else one of the
+        clock's last gaps that decides it; else found anew, in wall time where it can be."""
+        window = self._wall_window(day, stretch, utc, find=False)
+        if window is not _NOT_SHARED:
+            return window
         number = day.number
         for low, high, found_on, window in self._gaps:
             if low <= utc < high and (found_on == number or window_covers(window, abs(found_on - number))):
                 return window
-        window = self._wall_window(day, stretch, utc)
+        window = self._wall_window(day, stretch, utc, find=True)
         if window is _NOT_SHARED:
             window = outside_window(self.calendar, self.zone, utc, number, _GAP_MARGIN)
         if window is not None:  # else within a span's real time: no gap to keep
@@ -203,10 +289,11 @@ class Clock:
             del self._gaps[_MAX_GAPS:]
         return window
 
-    def _wall_window(self, day, stretch, utc):
+    def _wall_window(self, day, stretch, utc, find):
         """The window of ``utc``'s gap as every zone's clock of the calendar sees it in wall
         time, shifted to this zone's UTC instants; :data:`_NOT_SHARED` unless the day's offset
-        is in force over all the instants the gap's scan reads.
+        is in force over all the instants the gap's scan reads, or when it is not known yet
+        and ``find`` is false.
 
         With one offset throughout, a zone's spans are the wall spans moved by that offset,
         so :func:`~offhours.verdict.outside_window` finds the same spans, the same stop and
@@ -217,6 +304,8 @@ class Clock:
         wall = utc + offset
         window = day.wall_windows[stretch]
         if window is None or not window[2] <= wall < window[3]:
+            if not find:
+                return _NOT_SHARED
             # In UTC (a cached zone) instants are wall times.
             window = outside_window(self.calendar, resolve_zone("UTC"), wall, day.number, _GAP_MARGIN)
             if window is None:
@@ -229,7 +318,9 @@ class Clock:
         last = (day.number + days + 4) * _DAY - offset
         if not day.since <= first < last <= day.until:
             return _NOT_SHARED
-        return tuple(None if bound is None else bound - offset for bound in window[:4]) + window[4:]
+        last_end, next_start, low, high, reach = window
+        return (None if last_end is None else last_end - offset, None if next_start is None else next_start - offset,
+                low - offset, high - offset, reach)
 
     def uncached(self, utc):
         """The same fields through :func:`~offhours.verdict.judge`, nothing cached."""

@@ -36,12 +36,20 @@ _ISO_8601 = (
     r"\s*(?:([Zz])|([+-])(\d{2}):?(\d{2}))?$"
 )
 _EPOCH = datetime(1970, 1, 1)
+_EPOCH_DIGITS = 11  # at most, of a time read as whole epoch seconds without parsing
 
 
 def is_epoch_seconds(text):
     """Whether ``text`` is at most 11 ASCII digits: epoch seconds below 1e11, which ``auto`` and
     ``s`` read as whole seconds, with no parsing (Splunk's ``_time``)."""
-    return len(text) <= 11 and text.isdecimal() and text.isascii()
+    return len(text) <= _EPOCH_DIGITS and text.isdecimal() and text.isascii()
+
+
+def all_epoch_seconds(texts):
+    """Whether every one of ``texts`` is epoch seconds as :func:`is_epoch_seconds` says, with
+    one pass over them per test rather than a Python call per text."""
+    return (bool(texts) and max(map(len, texts)) <= _EPOCH_DIGITS and all(map(str.isdecimal, texts))
+            and all(map(str.isascii, texts)))
 
 
 class BadTime(ValueError):

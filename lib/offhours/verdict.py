@@ -189,4 +189,4 @@ def minutes_between(utc, window):
         nearest = next_start - utc
     if nearest > HORIZON_SECONDS:
         return ""
-    return str(max(1, -(-nearest // 60)))
+    return str(-(-nearest // 60) or 1)  # nearest >= 0: the window's instants lie after last_end
