@@ -107,14 +107,18 @@ ARGS = [[], ["tzfield=zone"], ["tzfield=zone", "profilefield=team", "only=true"]
 def test_rows_are_the_records_splunklib_would_write(args, bodies, by_line, nul_stand_in):
     """The row fast path against splunklib's own records, read here by Python 3.11+'s csv,
     which takes NUL as it is. With ``nul_stand_in`` both of the command's paths read NUL as
-    they must on Python 3.9, and still write those records."""
-    saved = rows._SMALL_TEXT, rows.CSV_READS_NUL
-    rows._SMALL_TEXT = 0 if by_line else saved[0]  # big bodies are read line by line
+    they must on Python 3.9, and still write those records. With ``by_line`` a chunk is
+    replied to a few lines at a time, so that one chunk mixes blocks put together by ``map``
+    and blocks written record by record."""
+    saved = rows._SMALL_TEXT, rows.CSV_READS_NUL, rows.BLOCK
+    if by_line:
+        rows._SMALL_TEXT = 0  # big bodies are read line by line
+        rows.BLOCK = 8  # and replied to a few lines at a time
     rows.CSV_READS_NUL = not nul_stand_in
     try:
         fast, generic = reply_bytes(args, bodies), reply_bytes(args, bodies, fast=False)
     finally:
-        rows._SMALL_TEXT, rows.CSV_READS_NUL = saved
+        rows._SMALL_TEXT, rows.CSV_READS_NUL, rows.BLOCK = saved
     assert generic == reply_bytes(args, bodies, fast=False)  # splunklib's own bytes are stable
     assert as_splunkd_reads(fast) == as_splunkd_reads(generic)
     assert replies(fast)[-1][0].get("finished") is True

@@ -180,8 +180,10 @@ def text_blocks(text):
         start = stop + 1
 
 
-# Characters in a block of lines (text_blocks): a few thousand short records.
-BLOCK = 1 << 16
+# Characters in a block of lines (text_blocks): a thousand or so short records. Of 2**14 to
+# 2**18 on the bench workloads (tools/run/bench.py, Python 3.9), 2**15 was the fastest: larger
+# blocks' lists of rows and fields no longer stay in the processor's caches.
+BLOCK = 1 << 15
 
 
 def appended_reply(annotator, text, dialect, decode, caches):
