@@ -406,8 +406,8 @@ def bench(python: str, version: str, events: dict[str, list[dict]], chunk: int, 
             if number == 0:
                 check_replies(run.output, len(events[case.workload]), case.key)
             series[case.key].add(run)
-        for _ in range(probes):
-            for command in PROBED:
+        for probe in range(probes):
+            for command in PROBED if probe % 2 == 0 else PROBED[::-1]:  # none always first or last
                 run = launch(python, command.script, probe_input[command.key], env)
                 if run.returncode != 0:
                     raise SystemExit(f"{command.key} getinfo probe: exit {run.returncode}")
@@ -472,7 +472,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--python", default="both", help="3.9, 3.13, both (default) or an interpreter path")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default 3)")
-    parser.add_argument("--probes", type=int, default=8, help="getinfo-only probes per command and round")
+    parser.add_argument("--probes", type=int, default=16, help="getinfo-only probes per command and round")
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--chunk", type=int, default=50_000)
     options = parser.parse_args(argv)
