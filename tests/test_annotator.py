@@ -251,7 +251,7 @@ from hypothesis import strategies as st  # noqa: E402
 TIMES = st.sampled_from(["", " ", "1629328650", "1629328650.5", "2021-08-18T23:17:30Z", "x", "99999999999",
                          "٠", "-5"]) | st.integers(1600000000, 1700000000).map(str)
 ZONES = st.sampled_from(["", "UTC", "Europe/Berlin", "europe/berlin", "Asia/Kathmandu", "+05:30", "Mars/Base",
-                         " Asia/Tokyo "])
+                         " Asia/Tokyo ", "US/Eastern", "EST", "GB"])
 
 
 @settings(deadline=None, max_examples=200, suppress_health_check=[HealthCheck.too_slow])
@@ -264,6 +264,18 @@ def test_many_events_at_once_get_each_event_s_values(shipped, times, zones, opti
     together, alone = Annotator(shipped, options), Annotator(shipped, options)
     assert together.values_of_many(times, zones) == [
         alone.values(t, z if zones is not None else None) for t, z in zip(times, zones or [None] * len(times))]
+    assert together.take_warnings() == alone.take_warnings()
+
+
+def test_many_events_warn_as_one_by_one_and_in_the_same_order(shipped):
+    """Legacy zone names warn once each, in the order the events bring them, whatever the
+    order of a set of them would be (it changes with PYTHONHASHSEED)."""
+    zones = ["US/Eastern", "Etc/GMT+2", "GB", "EST", "Etc/GMT-4", "Europe/Berlin"] * 4
+    times = [str(1763769599 - 3 * 3600 * k) for k in range(len(zones))]
+    together, alone = Annotator(shipped, {"tzfield": "zone"}), Annotator(shipped, {"tzfield": "zone"})
+    assert together.values_of_many(times, zones) == list(map(alone.values, times, zones))
+    warnings = alone.take_warnings()
+    assert len(warnings) >= 3 and together.take_warnings() == warnings
 
 
 @pytest.mark.parametrize("spacing", [7, 3 * 3600], ids=["many a day: by zone, together", "thin: one by one"])

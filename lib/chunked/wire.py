@@ -158,9 +158,10 @@ def annotated_rows(annotator, first, rest, names, decode, counter):
 def text_blocks(text):
     """``text`` (a chunk) in blocks of whole lines, about :data:`BLOCK` characters each, without
     the line feed between two blocks or at the end: ``"\\n".join`` of the blocks is ``text``
-    without its last line feed. A block ends at a line feed where the quote characters since
-    the start of the text are even, as at the end of every record of CSV written as splunkd
-    writes it: such a record is never split between blocks.
+    without its last line feed. A block ends at a line feed where its quote characters are
+    even; as every block before it ends so too, the quote characters since the start of the
+    text are even there, as at the end of every record of CSV written as splunkd writes it:
+    such a record is never split between blocks.
 
     >>> list(text_blocks('a\\nb\\n')), list(text_blocks('\\n')), list(text_blocks(''))
     (['a\\nb'], [''], [])
@@ -196,8 +197,8 @@ def appended_reply(annotator, text, dialect, decode, caches):
     The layout splunkd itself writes, as in Splunk 8.2.1's recorded doubleage session: the
     plain columns (the input's, then the output fields), then their ``__mv_`` columns (the
     input's as they came, the output fields' empty), lines ended by a line feed. A record on
-    one line whose ``__mv_`` cells are all empty ends in exactly one comma per plain column:
-    its reply is that line with the comma run replaced by the output fields' text, the very
+    one line whose ``__mv_`` cells are all empty ends in a comma for each of them: its reply
+    is that line up to the first of those commas, then the output fields' text, the very
     cells splunkd sent and no CSV written per cell. The chunk goes a block of lines at a time
     (:func:`text_blocks`): where every line of a block is such a record, the block's reply is
     put together by ``map`` over C functions; any other record (a multivalue, a value with a

@@ -169,13 +169,15 @@ class Annotator:
         """:meth:`values` of many events without a profile value, as a list: ``time_texts``
         and ``tz_texts`` (None: no zone value) are lists of their values (strings).
 
-        Where the times are all epoch seconds, as Splunk's ``_time`` is, a zone's clock judges
-        its events together (:meth:`Clock.values_at`) when they are many a day; events of
-        many zones spread thin go one by one, in their order.
+        Where the times are all epoch seconds, as Splunk's ``_time`` is, and the events
+        average ``MANY_A_DAY`` a day per zone, each zone's clock judges its events together
+        (:meth:`Clock.values_at`); events of many zones spread thinner go one by one, in
+        their order.
         """
         if tz_texts is None:
             return self._values_of_times(self._clock_and_judge(None, None), time_texts)
-        found = {tz_text: self._clock_and_judge(tz_text, None) for tz_text in set(tz_texts)}
+        # In the order the zones come: their notes (a legacy zone name) as values() gives them.
+        found = {tz_text: self._clock_and_judge(tz_text, None) for tz_text in dict.fromkeys(tz_texts)}
         if not (self._whole_seconds and all_epoch_seconds(time_texts)):
             return [found[tz_text][1](time_text) for time_text, tz_text in zip(time_texts, tz_texts)]
         from .clock import MANY_A_DAY  # execution only, as Clock
