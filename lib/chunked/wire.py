@@ -272,11 +272,12 @@ class _ChunkReply:
         """Append the reply to ``block`` (lines without their line feeds)."""
         lines = block.split("\n")
         rows = list(csv.reader(StringIO(block + "\n"), self.dialect, strict=True))
-        if (len(rows) == len(lines) and set(map(len, rows)) == {2 * self.n}
-                and all(map(str.endswith, lines, repeat("," * self.n)))):
+        if len(rows) != len(lines):  # a record over several lines
+            self._add_records(self._records_over_lines(block, lines))
+        elif set(map(len, rows)) == {2 * self.n} and all(map(str.endswith, lines, repeat("," * self.n))):
             self._add_lines(lines, rows)
         else:
-            self._add_records(block, lines)
+            self._add_records(zip(lines, rows))
 
     def _add_lines(self, lines, rows):
         """Every record on its own line, its __mv_ cells empty: the lines with the fields'
@@ -299,22 +300,29 @@ class _ChunkReply:
             self.texts.append("".join(chain.from_iterable(zip(kept, fields, repeat(appended.multivalues)))))
             self.count += len(fields)
 
-    def _add_records(self, block, lines):
-        """Record by record: lines as in :meth:`_add_lines`, any other record written anew."""
-        n, read, appended, decode, texts = self.n, self.read, self.appended, self.decode, self.texts
-        write_row = _line_writer(self.dialect, texts.append)
-        empty_multivalues = "," * n
-        no_output_multivalues = [""] * len(appended.output_fields)
+    def _records_over_lines(self, block, lines):
+        """``(line, cells)`` of each record of ``block``; the line None where it spans several."""
         reader = csv.reader(StringIO(block + "\n"), self.dialect, strict=True)
         done = 0
         for row in reader:
             at = reader.line_num  # the record is lines done to at - 1
+            yield (lines[done] if at == done + 1 else None), row
+            done = at
+
+    def _add_records(self, records):
+        """Record by record, ``(line, cells)`` each (the line None: over several lines): lines
+        as in :meth:`_add_lines`, any other record written anew."""
+        n, read, appended, decode, texts = self.n, self.read, self.appended, self.decode, self.texts
+        write_row = _line_writer(self.dialect, texts.append)
+        empty_multivalues = "," * n
+        no_output_multivalues = [""] * len(appended.output_fields)
+        for line, row in records:
             if len(row) != 2 * n:
                 raise Decline
-            if at == done + 1 and lines[done].endswith(empty_multivalues):
+            if line is not None and line.endswith(empty_multivalues):
                 tail = appended[self.key(row)]
                 if tail is not None:
-                    texts.append(lines[done][self.kept] + tail)
+                    texts.append(line[self.kept] + tail)
                     self.count += 1
             else:
                 values = appended.of_texts(first_values(row, read, n, decode))
@@ -323,7 +331,6 @@ class _ChunkReply:
                     row += no_output_multivalues
                     write_row(row)
                     self.count += 1
-            done = at
 
 
 def _kept_by_only(lines, texts):
