@@ -246,7 +246,7 @@ class AnnotatingCommand(CommandBase):
     """
 
     annotator = None
-    _frozen = False  # whether the first chunk froze what start-up made (gc.freeze)
+    _executing = False  # whether the first execute chunk has set the process up (_start_executing)
     _appended_text = None  # the search's chunk.wire.AppendedText, by chunk layout
 
     def annotated_records(self, records):
@@ -276,17 +276,8 @@ class AnnotatingCommand(CommandBase):
                 for record in records)
 
     def _execute_chunk_v2(self, process, chunk):
-        if not self._frozen:
-            # What start-up made (modules, profiles, calendars) lives as long as the search:
-            # the collector need not walk it again at every collection of the events' objects.
-            gc.freeze()
-            # Those objects (rows, fields) are freed as soon as they are written, by reference
-            # counting; a collection at every 700 of them only walks them: a seventh of the
-            # engine's time on the worst bench workload. Cycles are still collected, later.
-            gc.set_threshold(YOUNG_OBJECTS, *gc.get_threshold()[1:])
-            self._frozen = True
-            if USE_PRIVATE:
-                ReplyBuffer.install(self._record_writer)
+        if not self._executing:
+            self._start_executing()
         if not USE_PRIVATE:
             return super()._execute_chunk_v2(process, chunk)
         try:
@@ -301,6 +292,19 @@ class AnnotatingCommand(CommandBase):
             raise FieldTooLarge(message) from error
         self.write_warnings()
         return None
+
+    def _start_executing(self):
+        """Once, at the first execute chunk (getinfo probes never get here)."""
+        # What start-up made (modules, profiles, calendars) lives as long as the search:
+        # the collector need not walk it again at every collection of the events' objects.
+        gc.freeze()
+        # Those objects (rows, fields) are freed as soon as they are written, by reference
+        # counting; a collection at every 700 of them only walks them: a seventh of the
+        # engine's time on the worst bench workload. Cycles are still collected, later.
+        gc.set_threshold(YOUNG_OBJECTS, *gc.get_threshold()[1:])
+        if USE_PRIVATE:
+            ReplyBuffer.install(self._record_writer)
+        self._executing = True
 
     def _write_rows(self, body):
         """Annotate a chunk's rows into the record writer; False (nothing written) to decline.

@@ -20,7 +20,7 @@ never exceptions.
 import os
 from collections import deque
 from functools import partial
-from itertools import groupby
+from itertools import groupby, repeat
 
 from .caching import remember
 from .conffile import merge_layers, read_conf_layers
@@ -193,8 +193,8 @@ class Annotator:
         for tz_text, group in groupby(sorted(range(len(tz_texts)), key=tz_texts.__getitem__), tz_texts.__getitem__):
             indices = list(group)
             clock, judge = found[tz_text]
-            if clock is None:
-                values = list(map(judge, indices))  # the same fields at any time
+            if clock is None:  # the same fields at any time
+                values = repeat(judge(None), len(indices))
             else:
                 values = clock.values_at(list(map(utcs.__getitem__, indices)))
             deque(map(result.__setitem__, indices, values), maxlen=0)
